@@ -1,0 +1,32 @@
+"""`sentinel`: one typer app joining one module per command group (typer's one-file-per-command)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="sentinel",
+    help="Autonomous ML experiment campaigns in hardened, network-less containers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Each command module owns its group; add one line per module.
+    from sentinel.agent.cli import doctor, images, data, sandbox
+
+    app.add_typer(images.app, name="images")
+    app.add_typer(data.app, name="data")
+    app.add_typer(sandbox.app, name="sandbox")
+    app.command("doctor")(doctor.doctor)
+
+
+def main() -> None:
+    _register()
+    app()
+
+
+if __name__ == "__main__":
+    main()
