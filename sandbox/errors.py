@@ -47,25 +47,3 @@ class ArtifactRejected(SandboxError):
     def __reduce__(self) -> tuple[type[ArtifactRejected], tuple[str, str]]:
         """Stay picklable (multiprocessing, pytest-xdist) despite the two-field init."""
         return (type(self), (self.file, self.reason))
-
-
-class EngineUnavailable(SandboxError):
-    """The input was fine but this machine has no usable engine; the message says how to get one."""
-
-    exit_code = 3
-
-    def __init__(self, detail: str, hint: str = "run `sentinel doctor --fix` as root") -> None:
-        super().__init__(f"{detail}; {hint}")
-        self.detail, self.hint = detail, hint
-
-
-class ImageUnavailable(SandboxError):
-    """The runtime image is missing or cannot be built on this machine."""
-
-    exit_code = 3
-
-
-class BadRunInput(SandboxError):
-    """The run request is wrong (missing model file, bad limit); nothing was started."""
-
-    exit_code = 2
