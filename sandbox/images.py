@@ -51,7 +51,8 @@ class ImageRef:
 def _hash_files(files: list[Path], root: Path, extra: str = "") -> str:
     digest = hashlib.sha256(extra.encode())
     for path in sorted(files):
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        name = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+        digest.update(str(name).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -1,0 +1,183 @@
+"""Launch one sandboxed training run from an experiment name and overrides.
+
+This is the single path from "what to train" to "a finished run folder", shared by
+`sentinel sandbox run` and the campaign loop: compose and check the config, gate any model
+file through the validator, build the per-run image, run it hardened, keep the results.
+Bad input fails before anything is written or started.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sentinel.agent.errors import BadInput
+from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
+
+GENERATED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+MAX_MODEL_FILE_BYTES = 256 * 1024
+
+OnProgress = Callable[[Path, dict], None]  # (live artifacts folder, resolved config)
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchRequest:
+    experiment: str
+    overrides: tuple[str, ...] = ()
+    model_file: Path | None = None
+    isolation: str = "runc"
+    timeout_s: float = 600.0
+    cpus: float = 1.0
+    memory: str = "2g"
+    out_dir: Path | None = None
+    keep_image: bool = False
+    unsafe_skip_validation: bool = False
+    campaign: str = "adhoc"
+    approval_digest: str = ""
+    monitor: bool = True
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOutcome:
+    """The run's result, or why it never started (validator rejection)."""
+
+    run_id: str
+    status: str
+    reason: str
+    out_dir: Path
+    config: dict = field(default_factory=dict)
+    result: object | None = None  # sentinel.sandbox.run.RunResult when a container ran
+    validator_report: dict | None = None
+
+    def to_json(self) -> dict:
+        data = {"run_id": self.run_id, "status": self.status, "reason": self.reason, "out_dir": str(self.out_dir)}
+        if self.result is not None:
+            data.update(self.result.to_json())  # type: ignore[attr-defined]
+        if self.validator_report is not None:
+            data["validator"] = self.validator_report
+        return data
+
+
+def new_run_id(experiment: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", experiment.lower()).strip("-")[:24] or "run"
+    return f"{stem}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
+
+
+def _model_class(source: str) -> str:
+    """The first top-level class that subclasses something named Module (parse only, never run)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise BadInput(f"model file does not parse: line {err.lineno}: {err.msg}") from None
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+                if name == "Module":
+                    return node.name
+    raise BadInput("model file defines no nn.Module subclass")
+
+
+def _read_model_file(path: Path) -> tuple[str, str, str]:
+    """(module name, class name, source) of a model file; bad files are bad input (exit 2)."""
+    if not path.is_file():
+        raise BadInput(f"model file {path} does not exist or is not a regular file")
+    if path.stat().st_size > MAX_MODEL_FILE_BYTES:
+        raise BadInput(f"model file {path} is larger than {MAX_MODEL_FILE_BYTES} bytes")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BadInput(f"model file {path} cannot be read as UTF-8: {err}") from None
+    module = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())
+    if not GENERATED_NAME.match(module):
+        module = f"m_{module}"[:48]
+    return module, _model_class(source), source
+
+
+def _validate(source: str, filename: str) -> dict | None:
+    """None when accepted, else the validator's report as a dict."""
+    from sentinel.validator import validate_source
+
+    report = validate_source(source, filename=filename)
+    return None if report.accepted else report.to_dict()
+
+
+def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
+    from sentinel.agent.configs import compose
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.images import build_run_image, ensure_runtime_image
+    from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
+    from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
+
+    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
+    config = resolved.config
+    job_files: dict[str, bytes] = {}
+    code_digest = ""
+    for generated in resolved.generated_files:
+        job_files[f"generated/{generated.name}"] = generated.read_bytes()
+    model_source = None
+    if request.model_file is not None:
+        module, class_name, model_source = _read_model_file(request.model_file)
+        config["model"] = {"_target_": f"generated.{module}.{class_name}"}
+        job_files[f"generated/{module}.py"] = model_source.encode()
+    if not request.monitor:
+        config.setdefault("monitor", {})["enabled"] = False
+    limits = RunLimits(timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=parse_size(request.memory))
+    run_id = request.run_id or new_run_id(request.experiment)
+    out_dir = request.out_dir or RUNS_DIR / request.campaign / run_id
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise BadInput(f"output folder {out_dir} already exists and is not empty")
+
+    import yaml
+
+    config_text = yaml.safe_dump(config, sort_keys=True)
+    config_sha = hashlib.sha256(config_text.encode()).hexdigest()
+    code_blob = b"".join(job_files[k] for k in sorted(job_files))
+    code_digest = hashlib.sha256(code_blob).hexdigest() if code_blob else ""
+
+    if model_source is not None and not request.unsafe_skip_validation:
+        report = _validate(model_source, str(request.model_file))
+        if report is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "config.yaml").write_text(config_text)
+            (out_dir / "validator.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+            outcome = LaunchOutcome(run_id, "rejected_by_validator", "the validator rejected the model file",
+                                    out_dir, config, validator_report=report)
+            (out_dir / "run.json").write_text(json.dumps(outcome.to_json(), indent=2, sort_keys=True) + "\n")
+            return outcome
+
+    RunSpec(run_id=run_id, image="", data_dir=DATA_DIR, isolation=request.isolation, limits=limits)  # checks input
+    engine = Engine()
+    reap_orphans(engine)
+    runtime = ensure_runtime_image(engine)
+    job_files["config.yaml"] = config_text.encode()
+    labels = {"campaign": request.campaign, "config_sha256": config_sha, "code_sha256": code_digest,
+              "approval_digest": request.approval_digest, "isolation": request.isolation}
+    run_image = build_run_image(engine, runtime.tag, run_id, job_files, labels)
+    try:
+        spec = RunSpec(run_id=run_id, image=run_image.tag, data_dir=DATA_DIR, isolation=request.isolation,
+                       limits=limits, labels=tuple(sorted(labels.items())))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "config.yaml").write_text(config_text)
+        poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
+        result = run_container(engine, spec, out_dir, on_poll=poll)
+    finally:
+        if not request.keep_image:
+            engine.remove_image(run_image.tag)
+    write_run_record(result, {
+        "image_id": run_image.image_id, "runtime_image": runtime.tag, "limits": {
+            "timeout_s": limits.timeout_s, "cpus": limits.cpus, "memory_bytes": limits.memory_bytes,
+            "pids": limits.pids, "artifact_bytes": limits.artifact_bytes},
+        "config_sha256": config_sha, "code_sha256": code_digest, "approval_digest": request.approval_digest,
+        "image_build_s": round(run_image.seconds, 3), "unsafe_skip_validation": request.unsafe_skip_validation,
+        "kept_image": request.keep_image,
+    })
+    return LaunchOutcome(run_id, result.status, result.reason, out_dir, config, result=result)

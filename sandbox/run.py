@@ -1,0 +1,195 @@
+"""One container's life: create, start, watch, stop, read back, always remove.
+
+Run status comes only from what the host observed: the timeout it enforced, the engine's OOM
+flag and the exit code. What the run wrote (summary.json, stdout) never upgrades a status;
+artifacts that break the contract turn the run into `artifact_rejected`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
+from sentinel.sandbox.engine import RUN_LABEL, Engine
+from sentinel.sandbox.hardening import create_kwargs, host_config_kwargs
+from sentinel.sandbox.images import RUN_REPO
+from sentinel.sandbox.spec import RunSpec
+from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
+
+OWNER_LABEL = "io.sentinel.owner_pid"
+LOG_TAIL_BYTES = 64 * 1024
+POLL_S = 0.5
+# The runtime's own exit codes (sandbox/runtime/__main__.py); anything else is a failure.
+RUNTIME_EXIT_STATUS = {0: "completed", 3: "diverged"}
+KILLED_EXIT_CODES = {137, 143}  # SIGKILL / SIGTERM from outside, without the OOM flag
+
+OnPoll = Callable[[Path], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    run_id: str
+    status: str  # completed | diverged | failed | timeout | oom | killed | artifact_rejected
+    reason: str  # Sentinel's own wording
+    exit_code: int | None
+    oom_killed: bool
+    timed_out: bool
+    isolation: str
+    image: str
+    seconds: float
+    out_dir: Path
+    log_tail: str
+    artifacts: RunArtifacts | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k not in {"artifacts", "log_tail"}}
+        data["out_dir"] = str(self.out_dir)
+        summary = self.artifacts.summary if self.artifacts is not None else None
+        for name in ("best", "final"):
+            point = getattr(summary, name, None) if summary is not None else None
+            if point is not None:
+                data[name] = {"epoch": point.epoch, "step": point.step, **_finite_or_none(point.values)}
+        return data
+
+
+def _finite_or_none(values: Any) -> dict[str, float | None]:
+    return {k: (v if v == v else None) for k, v in values.items()}  # NaN -> null in JSON
+
+
+def _status_from_observation(exit_code: int | None, oom: bool, timed_out: bool) -> tuple[str, str]:
+    if timed_out:
+        return "timeout", "the host stopped the run at its wall-clock limit"
+    if oom:
+        return "oom", "the kernel killed the run at its memory limit"
+    if exit_code in RUNTIME_EXIT_STATUS:
+        status = RUNTIME_EXIT_STATUS[exit_code]  # type: ignore[index]
+        return status, f"the run exited with code {exit_code}"
+    if exit_code in KILLED_EXIT_CODES:
+        return "killed", f"the run was killed (exit code {exit_code})"
+    return "failed", f"the run exited with code {exit_code}"
+
+
+def _judge_artifacts(status: str, artifacts: RunArtifacts) -> tuple[str, str] | None:
+    """A contract violation, or a summary that disagrees with what the host saw, rejects the run."""
+    if status in {"timeout", "oom", "killed"}:
+        return None  # the host's observation already says more than any file could
+    if artifacts.rejection:
+        return "artifact_rejected", artifacts.rejection
+    if status in {"completed", "diverged"}:
+        if artifacts.summary is None:
+            return "artifact_rejected", "summary.json is missing"
+        if artifacts.summary.status != status:
+            return "artifact_rejected", "summary.json status disagrees with the observed exit code"
+    return None
+
+
+def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll | None = None) -> RunResult:
+    """Run `spec` to the end and return what happened; the container and volume never outlive it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels = {**dict(spec.labels), RUN_LABEL: spec.run_id, OWNER_LABEL: str(os.getpid())}
+    spec = _with_labels(spec, labels)
+    timed_out, container_id = False, None
+    _claim_volume(spec.run_id)
+    with ArtifactVolume(spec.run_id, spec.limits.artifact_bytes) as volume:
+        try:
+            host_config = engine.create_host_config(**host_config_kwargs(spec, volume.path))
+            container_id = engine.create_container(spec.image, list(spec.command), host_config, **create_kwargs(spec))
+            started = time.monotonic()
+            engine.start(container_id)
+            deadline = started + spec.limits.timeout_s
+            state = engine.state(container_id)
+            while state.running:
+                if time.monotonic() >= deadline:
+                    engine.kill(container_id)
+                    timed_out = True
+                time.sleep(POLL_S)
+                if on_poll is not None:
+                    on_poll(volume.path)
+                state = engine.state(container_id)
+            seconds = time.monotonic() - started
+            log_tail = engine.logs_tail(container_id, LOG_TAIL_BYTES)
+        finally:
+            if container_id is not None:
+                engine.remove_container(container_id)
+        artifacts = copy_artifacts(volume.path, out_dir / "artifacts")
+    _release_volume(spec.run_id)
+    (out_dir / "stdout.log").write_bytes(log_tail)
+    status, reason = _status_from_observation(state.exit_code, state.oom_killed, timed_out)
+    status, reason = _judge_artifacts(status, artifacts) or (status, reason)
+    result = RunResult(
+        run_id=spec.run_id, status=status, reason=reason, exit_code=state.exit_code,
+        oom_killed=state.oom_killed, timed_out=timed_out, isolation=spec.isolation, image=spec.image,
+        seconds=round(seconds, 3), out_dir=out_dir, log_tail=log_tail.decode("utf-8", "replace"),
+        artifacts=artifacts,
+    )
+    return result
+
+
+def _with_labels(spec: RunSpec, labels: dict[str, str]) -> RunSpec:
+    return RunSpec(spec.run_id, spec.image, spec.data_dir, spec.isolation, spec.limits, spec.command,
+                   tuple(sorted(labels.items())))
+
+
+def _owner_file(run_id: str) -> Path:
+    return VOLUMES_DIR / f"{run_id}.owner"
+
+
+def _claim_volume(run_id: str) -> None:
+    VOLUMES_DIR.mkdir(parents=True, exist_ok=True)
+    _owner_file(run_id).write_text(str(os.getpid()))
+
+
+def _release_volume(run_id: str) -> None:
+    _owner_file(run_id).unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(engine: Engine) -> list[str]:
+    """Remove containers, run images and volumes whose owning host process is gone.
+
+    A `kill -9` of the host process skips every `finally`; the next Sentinel command calls this,
+    so nothing a killed run started survives it. Runs of live processes are left alone.
+    """
+    reaped: list[str] = []
+    for container_id in engine.containers_with_label(RUN_LABEL):
+        labels = engine.api.inspect_container(container_id)["Config"].get("Labels") or {}
+        owner = labels.get(OWNER_LABEL, "")
+        if owner.isdigit() and _pid_alive(int(owner)):
+            continue
+        engine.remove_container(container_id)
+        engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
+        reaped.append(labels.get(RUN_LABEL, container_id[:12]))
+    for run_id in leftover_volumes():
+        if run_id.endswith(".owner"):
+            continue
+        owner_file = _owner_file(run_id)
+        owner = owner_file.read_text().strip() if owner_file.exists() else ""
+        if owner.isdigit() and _pid_alive(int(owner)):
+            continue
+        remove_volume(run_id)
+        owner_file.unlink(missing_ok=True)
+        reaped.append(run_id)
+    return sorted(set(reaped))
+
+
+def write_run_record(result: RunResult, extra: dict[str, Any]) -> None:
+    """run.json: what the host knows about the run (image, isolation, limits, timings, status)."""
+    record = {**result.to_json(), **extra}
+    tmp = result.out_dir / "run.json.tmp"
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(result.out_dir / "run.json")
