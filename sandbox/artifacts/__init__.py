@@ -1,0 +1,73 @@
+"""The host's reader of run artifacts: the only code that touches what a run wrote.
+
+Everything in a run's `/artifacts` is hostile input (DESIGN.md, the boundary). This package
+turns it into frozen, schema-checked records or a rejection in Sentinel's own words; it never
+raises on hostile content, never follows a link, never blocks on a FIFO, never reads past a
+cap and never unpickles. See `_reader` for the folder policy, `vocabulary` for the closed sets
+of strings, `ArtifactLimits` for every bound.
+
+    result = read_artifacts(run_dir)           # after the container exited
+    if not result.accepted: status = "artifact_rejected"; reason = result.rejection
+
+    tail = MetricsTail(artifact_dir)            # while it runs
+    for record in tail.poll(): progress.update(record.step)
+"""
+
+from sentinel.sandbox.artifacts import vocabulary
+from sentinel.sandbox.artifacts._limits import (
+    CHECKPOINT_FILE,
+    DEFAULT_LIMITS,
+    EVENTS_FILE,
+    KNOWN_FILES,
+    METRICS_FILE,
+    SUMMARY_FILE,
+    ArtifactLimits,
+)
+from sentinel.sandbox.artifacts._reader import copy_artifacts, read_artifacts
+from sentinel.sandbox.artifacts._records import (
+    ArtifactFile,
+    MetricRecord,
+    MonitorEvent,
+    RunArtifacts,
+    RunSummary,
+    SummaryPoint,
+)
+from sentinel.sandbox.artifacts._tail import MetricsTail
+from sentinel.sandbox.artifacts.vocabulary import (
+    ACTIONS,
+    ANOMALIES,
+    EVENT_KINDS,
+    FAULT_KINDS,
+    RUN_STATUSES,
+    SPLITS,
+    SUMMARY_REASONS,
+)
+from sentinel.sandbox.errors import ArtifactRejected
+
+__all__ = [
+    "ACTIONS",
+    "ANOMALIES",
+    "CHECKPOINT_FILE",
+    "DEFAULT_LIMITS",
+    "EVENTS_FILE",
+    "EVENT_KINDS",
+    "FAULT_KINDS",
+    "KNOWN_FILES",
+    "METRICS_FILE",
+    "RUN_STATUSES",
+    "SPLITS",
+    "SUMMARY_FILE",
+    "SUMMARY_REASONS",
+    "ArtifactFile",
+    "ArtifactLimits",
+    "ArtifactRejected",
+    "MetricRecord",
+    "MetricsTail",
+    "MonitorEvent",
+    "RunArtifacts",
+    "RunSummary",
+    "SummaryPoint",
+    "copy_artifacts",
+    "read_artifacts",
+    "vocabulary",
+]
