@@ -9,6 +9,7 @@ swap between the two calls is caught rather than read.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -62,7 +63,11 @@ def open_folder(directory: Path) -> int:
     try:
         return os.open(directory, _DIR_FLAGS)
     except OSError as err:
-        what = "is a symlink" if err.errno == errno.ELOOP else f"cannot be opened ({_code(err)})"
+        what = f"cannot be opened ({_code(err)})"
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):  # O_DIRECTORY wins over O_NOFOLLOW: ask
+            with contextlib.suppress(OSError):
+                link = stat.S_ISLNK(os.lstat(directory).st_mode)
+                what = "is a symlink" if link else "is not a directory"
         raise ArtifactRejected(FOLDER, f"artifact folder {what}") from None
 
 
