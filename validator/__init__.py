@@ -1,0 +1,30 @@
+"""Sentinel's static gate for agent-written code (tier 3) and configs (tier 2).
+
+Host-side only: it parses, it never imports or executes what it judges. The policy is an
+allowlist (see `rules/__init__.py` for the rule list, `api_allowlist.json` for the library
+surface); the container is the second, independent layer.
+"""
+
+from __future__ import annotations
+
+from sentinel.validator.errors import (
+    ConfigRejected,
+    InvalidName,
+    ModelRejected,
+    UnreadableSource,
+    ValidatorError,
+)
+from sentinel.validator.gate import validate_path, validate_source
+from sentinel.validator.report import Report, Violation
+
+__all__ = [
+    "ConfigRejected",
+    "InvalidName",
+    "ModelRejected",
+    "Report",
+    "UnreadableSource",
+    "ValidatorError",
+    "Violation",
+    "validate_path",
+    "validate_source",
+]
