@@ -15,12 +15,13 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each command module owns its group; add one line per module.
-    from sentinel.agent.cli import doctor, images, data, sandbox
+    from sentinel.agent.cli import doctor, images, data, sandbox, validate
 
     app.add_typer(images.app, name="images")
     app.add_typer(data.app, name="data")
     app.add_typer(sandbox.app, name="sandbox")
     app.command("doctor")(doctor.doctor)
+    app.command("validate")(validate.validate)
 
 
 def main() -> None:
