@@ -1,0 +1,172 @@
+"""How a prepared dataset sits on disk, and the only code that writes or checks it.
+
+Layout (docs/contracts.md): `<data>/<name>/{train,val,test}.npz` with arrays `x` (float32) and
+`y`, `<data>/<name>/meta.json`, and `<data>/MANIFEST.json` holding the sha256 of every file.
+A dataset is written into a private temporary folder beside its final place and renamed in
+one step, so a crash leaves either the old dataset or the new one, never half of either.
+Files are world-readable because runs mount the folder read-only as uid 65534.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MANIFEST", "SPLITS", "Built", "dataset_files", "locked", "read_manifest", "sha256_file"]
+
+MANIFEST = "MANIFEST.json"
+SPLITS = ("train", "val", "test")
+MANIFEST_VERSION = 1
+_FILE_MODE, _DIR_MODE = 0o644, 0o755
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """One generated dataset in memory: split -> (x, y) and the meta.json content."""
+
+    splits: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if set(self.splits) != set(SPLITS):
+            raise ValueError(f"splits must be {SPLITS}, got {sorted(self.splits)}")
+        for split, (x, y) in self.splits.items():
+            if x.dtype != np.float32 or len(x) != len(y) or len(x) == 0:
+                raise ValueError(f"{split}: x must be non-empty float32 aligned with y")
+            if not np.isfinite(x).all():
+                raise ValueError(f"{split}: x has non-finite values")
+
+
+def dataset_files(name: str) -> tuple[str, ...]:
+    """Manifest keys of one dataset, in a fixed order."""
+    return (*(f"{name}/{split}.npz" for split in SPLITS), f"{name}/meta.json")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(data_dir: Path) -> dict[str, str]:
+    """File -> sha256; an absent or unreadable manifest reads as empty (everything unverified)."""
+    try:
+        raw = json.loads((data_dir / MANIFEST).read_text())
+        files = raw["files"]
+        if raw.get("version") != MANIFEST_VERSION or not isinstance(files, dict):
+            return {}
+        return {str(k): str(v) for k, v in files.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_manifest(data_dir: Path, files: Mapping[str, str]) -> None:
+    body = json.dumps({"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}, indent=1)
+    _atomic_text(data_dir / MANIFEST, body + "\n")
+
+
+def write_dataset(data_dir: Path, name: str, built: Built) -> dict[str, str]:
+    """Write one dataset atomically and return its manifest entries."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=data_dir))
+    try:
+        tmp.chmod(_DIR_MODE)
+        for split, (x, y) in built.splits.items():
+            np.savez_compressed(tmp / f"{split}.npz", x=x, y=y)
+        meta = {"name": name, **built.meta, "sizes": {s: len(built.splits[s][0]) for s in SPLITS}}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+        for path in tmp.iterdir():
+            path.chmod(_FILE_MODE)
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+        entries = {f"{name}/{p.name}": sha256_file(p) for p in sorted(tmp.iterdir())}
+        _replace_dir(tmp, data_dir / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return entries
+
+
+def check_dataset(data_dir: Path, name: str, manifest: Mapping[str, str]) -> list[str]:
+    """Problems with one dataset (missing, not a regular file, checksum mismatch); [] if sound."""
+    problems = []
+    for key in dataset_files(name):
+        path = data_dir / key
+        if not path.is_file() or path.is_symlink():
+            problems.append(f"{key}: missing or not a regular file")
+        elif key not in manifest:
+            problems.append(f"{key}: not in {MANIFEST}")
+        elif sha256_file(path) != manifest[key]:
+            problems.append(f"{key}: sha256 does not match {MANIFEST}")
+    return problems
+
+
+def read_meta(data_dir: Path, name: str) -> dict[str, Any]:
+    try:
+        meta = json.loads((data_dir / name / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+@contextlib.contextmanager
+def locked(data_dir: Path) -> Iterator[None]:
+    """Serialise preparers on one data folder (two `sentinel data prepare` at once)."""
+    with (data_dir / ".prepare.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Rename `new` onto `final`; an old `final` is moved aside first and removed after."""
+    old = None
+    if final.exists() or final.is_symlink():
+        old = final.with_name(f".{final.name}.old.{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(final, old)
+    os.rename(new, final)
+    _fsync_dir(final.parent)
+    if old is not None:
+        if old.is_symlink() or old.is_file():
+            old.unlink()
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
