@@ -10,21 +10,26 @@ from __future__ import annotations
 from sentinel.validator.errors import (
     ConfigRejected,
     InvalidName,
+    InvalidParams,
     ModelRejected,
     UnreadableSource,
     ValidatorError,
 )
 from sentinel.validator.gate import validate_path, validate_source
+from sentinel.validator.registration import Registration, register_generated_model
 from sentinel.validator.report import Report, Violation
 
 __all__ = [
     "ConfigRejected",
     "InvalidName",
+    "InvalidParams",
     "ModelRejected",
+    "Registration",
     "Report",
     "UnreadableSource",
     "ValidatorError",
     "Violation",
+    "register_generated_model",
     "validate_path",
     "validate_source",
 ]

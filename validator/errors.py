@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfigRejected",
     "InvalidName",
+    "InvalidParams",
     "ModelRejected",
     "UnreadableSource",
     "ValidatorError",
@@ -67,3 +68,13 @@ class InvalidName(ValidatorError):
     def __init__(self, what: str, value: object, rule: str) -> None:
         super().__init__(f"invalid {what} {value!r}: {rule}")
         self.what, self.value, self.rule = what, value, rule
+
+
+class InvalidParams(ValidatorError):
+    """Registration params are not plain, bounded data the constructor accepts."""
+
+    exit_code = 2
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("invalid params: " + "; ".join(reasons))
+        self.reasons = tuple(reasons)

@@ -21,7 +21,7 @@ from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 from sentinel.validator.rules.classes import is_nn_base
 
-__all__ = ["REQUIRED_PARAMS", "ContractRule", "class_problems", "entry_points"]
+__all__ = ["REQUIRED_PARAMS", "ContractRule", "class_problems", "constructor_params", "entry_points"]
 
 REQUIRED_PARAMS = ("self", "input_shape", "output_dim")
 
@@ -86,6 +86,17 @@ def class_problems(ctx: ModuleContext, cls: ast.ClassDef) -> list[tuple[ast.AST,
     else:
         problems.extend(_init_problems(init))
     return problems
+
+
+def constructor_params(ctx: ModuleContext, class_name: str) -> tuple[frozenset[str], bool]:
+    """Keyword params `class_name.__init__` declares after the contract's, and whether it has **params."""
+    cls = ctx.classes.get(class_name)
+    init = _method(_local_mro(ctx, cls), "__init__") if cls is not None else None
+    if init is None:
+        return frozenset(), False
+    args = init.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args][3:]] + [a.arg for a in args.kwonlyargs]
+    return frozenset(names), args.kwarg is not None
 
 
 def entry_points(ctx: ModuleContext) -> tuple[str, ...]:
