@@ -1,0 +1,234 @@
+"""Compose one run config from configs/: an experiment, one entry per group, dotted overrides.
+
+Order of precedence, lowest first: the group entries the experiment's `defaults:` names (with
+CLI `group=entry` picks replacing them), the experiment's own `overrides:`, then CLI `a.b=value`
+overrides in the order given. OmegaConf does the merging; the result must then pass the
+registry (`sentinel.sandbox.runtime.schema`), the same check the container repeats.
+
+When the CLI re-picks a group, the experiment's overrides of that group are kept only for
+keys the new entry also has (an MLP's `hidden` means nothing to a CNN; `epochs` does to any
+trainer). Interpolations (`${...}`) are refused outright: `${oc.env:...}` would copy host
+environment variables into a config that ends up inside an image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from sentinel.agent.configs.overrides import Override, dotted_key, parse_overrides
+from sentinel.agent.errors import ConfigError
+from sentinel.sandbox.runtime.registry import GENERATED_TARGET, GROUPS, TARGETS
+from sentinel.sandbox.runtime.schema import ConfigInvalid, dump_yaml, load_yaml, validate_config
+
+__all__ = ["GROUP_DIRS", "ResolvedConfig", "compose", "entries", "experiments"]
+
+GROUP_DIRS = {"dataset": "datasets", "model": "models", "trainer": "trainers", "monitor": "monitor"}
+GENERATED_MODELS = Path("generated") / "models"
+EXPERIMENT_KEYS = frozenset({"description", "defaults", "seed", "overrides"})
+MAX_FILE_BYTES = 256 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedConfig:
+    """A checked run config, the generated model files it needs, and a digest of both.
+
+    `generated_files` are `configs/generated/models/<module>.py` files that the sandbox copies
+    to `/job/generated/<module>.py`. `sha256` covers `to_yaml()` and each file's name and bytes.
+    """
+
+    config: dict[str, Any]
+    generated_files: tuple[Path, ...]
+    sha256: str
+
+    def to_yaml(self) -> str:
+        return dump_yaml(self.config)
+
+
+def experiments(configs_dir: Path) -> list[str]:
+    return _names(Path(configs_dir) / "experiments")
+
+
+def entries(configs_dir: Path, group: str) -> list[str]:
+    """Entry names of `group`; generated models are listed after the built-in ones."""
+    if group not in GROUP_DIRS:
+        raise ConfigError(f"unknown config group {group!r} ({', '.join(GROUP_DIRS)})")
+    names = _names(Path(configs_dir) / GROUP_DIRS[group])
+    if group == "model":
+        names += [n for n in _names(Path(configs_dir) / GENERATED_MODELS) if n not in names]
+    return names
+
+
+def compose(experiment: str, overrides: list[str], configs_dir: Path) -> ResolvedConfig:
+    """Build and check the run config of `experiment` with `overrides`; ConfigError if bad."""
+    configs_dir = Path(configs_dir)
+    experiment = experiment.removeprefix("experiment=")
+    texts = list(overrides)
+    for text in [t for t in texts if t.startswith("experiment=")]:
+        if text != f"experiment={experiment}":
+            raise ConfigError(f"override {text!r} conflicts with experiment {experiment!r}")
+        texts.remove(text)
+    parsed = parse_overrides(texts)
+    spec = _load_experiment(configs_dir, experiment)
+    picks = {o.key: o.value for o in parsed if o.kind == "group"}
+    selected = {**spec["defaults"], **picks}
+    if "monitor" not in selected and (configs_dir / "monitor" / "default.yaml").is_file():
+        selected["monitor"] = "default"
+    base: dict[str, Any] = {"experiment": {"name": experiment, "seed": spec.get("seed", 0)}}
+    for group in GROUPS:
+        base[group] = _load_entry(configs_dir, group, selected[group]) if group in selected else None
+    if base["monitor"] is None:
+        base["monitor"] = {"enabled": False}
+    exp_overrides = [o for o in spec["overrides"] if o.section not in picks or _fits(o, base[o.section])]
+    merged = _merge(base, [*exp_overrides, *(o for o in parsed if o.kind == "set")])
+    try:
+        config = validate_config(merged)
+    except ConfigInvalid as err:
+        raise ConfigError(f"experiment {experiment!r}: {err}") from None
+    _check_monitor(config["monitor"])
+    files = _generated_files(configs_dir, config["model"]["_target_"])
+    return ResolvedConfig(config, files, _digest(dump_yaml(config), files))
+
+
+def _load_experiment(configs_dir: Path, name: str) -> dict[str, Any]:
+    if not _NAME.match(name):
+        raise ConfigError(f"experiment name {name!r} is not a plain name")
+    path = configs_dir / "experiments" / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(experiments(configs_dir)) or "none"
+        raise ConfigError(f"unknown experiment {name!r} (known: {known})")
+    raw = _read_yaml(path)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}: must be a mapping")
+    unknown = set(raw) - EXPERIMENT_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {sorted(unknown)[0]!r} ({', '.join(sorted(EXPERIMENT_KEYS))})"
+        )
+    defaults = raw.get("defaults") or {}
+    if not isinstance(defaults, Mapping) or set(defaults) - set(GROUPS):
+        raise ConfigError(f"{path}: defaults must map groups ({', '.join(GROUPS)}) to entry names")
+    missing = [g for g in ("dataset", "model", "trainer") if g not in defaults]
+    if missing:
+        raise ConfigError(f"{path}: defaults names no {missing[0]!r} entry")
+    overrides = raw.get("overrides") or {}
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"{path}: overrides must map dotted keys to values")
+    parsed = []
+    for key, value in overrides.items():
+        try:
+            parsed.append(Override("set", dotted_key(key), value, f"{key}={value!r}"))
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+    seed = raw.get("seed", 0)
+    return {"defaults": dict(defaults), "seed": seed, "overrides": parsed}
+
+
+def _load_entry(configs_dir: Path, group: str, name: Any) -> dict[str, Any]:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(f"{group} entry {name!r} is not a plain name")
+    path = configs_dir / GROUP_DIRS[group] / f"{name}.yaml"
+    if group == "model" and not path.is_file():
+        path = configs_dir / GENERATED_MODELS / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"unknown {group} entry {name!r} (known: {', '.join(entries(configs_dir, group)) or 'none'})"
+        )
+    raw = _read_yaml(path)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}: must be a mapping")
+    return dict(raw)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: not a regular file of at most {MAX_FILE_BYTES} bytes")
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read ({type(err).__name__})") from None
+    except ConfigInvalid as err:
+        raise ConfigError(f"{path}: {err}") from None
+    _no_interpolation(data, str(path))
+    return data
+
+
+def _no_interpolation(value: Any, where: str) -> None:
+    if isinstance(value, str) and "${" in value:
+        raise ConfigError(f"{where}: interpolations (${{...}}) are not allowed in configs")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _no_interpolation(key, where)
+            _no_interpolation(item, where)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_interpolation(item, where)
+
+
+def _fits(override: Override, entry: Mapping[str, Any] | None) -> bool:
+    """Does `override` name a key the (re-picked) entry has, in its file or its registry schema?"""
+    if entry is None:
+        return False
+    key = override.key.split(".")[1]
+    target = TARGETS.get(str(entry.get("_target_")))
+    return key in entry or (target is not None and key in target.params)
+
+
+def _merge(base: dict[str, Any], overrides: list[Override]) -> Any:
+    for override in overrides:
+        _no_interpolation(override.value, f"override {override.text!r}")
+    try:
+        cfg = OmegaConf.create(base)
+        for override in overrides:
+            OmegaConf.update(cfg, override.key, override.value, merge=False, force_add=True)
+        return OmegaConf.to_container(cfg, resolve=False)
+    except OmegaConfBaseException as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"cannot apply overrides: {message}") from None
+
+
+def _check_monitor(section: dict[str, Any]) -> None:
+    """The monitor owns its keys; if its parser is importable, let it reject typos here."""
+    try:
+        from sentinel.monitor.config import MonitorConfig
+    except ImportError:
+        return
+    try:
+        MonitorConfig.from_params(section)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"monitor: {err}") from None
+
+
+def _generated_files(configs_dir: Path, target: str) -> tuple[Path, ...]:
+    match = GENERATED_TARGET.match(target)
+    if match is None:
+        return ()
+    path = configs_dir / GENERATED_MODELS / f"{match.group(1)}.py"
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        raise ConfigError(f"model {target!r} needs {path}, which does not exist") from None
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"model {target!r} needs {path}, which is not a regular file")
+    return (path,)
+
+
+def _digest(text: str, files: tuple[Path, ...]) -> str:
+    digest = hashlib.sha256(text.encode())
+    for path in files:
+        digest.update(b"\0" + path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _names(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if p.is_file() and _NAME.match(p.stem))
