@@ -24,8 +24,9 @@ FLOAT32_MAX = 3.4028234663852886e38
 class ArtifactLimits:
     """Bounds on everything a run can make the host read, hash, parse or keep in memory.
 
-    Worst-case memory of one `read_artifacts` call is about `max_metric_lines` small records
-    (~60 MB at the defaults) plus one 64 KiB read buffer; hashing a checkpoint streams it.
+    Measured at the defaults (2-core host): a 32 MiB metrics.jsonl packed with val lines of many
+    task metrics peaks at ~150 MB RSS and ~10 s; 200,000 plain train lines at ~70 MB. Files are
+    streamed in 64 KiB reads (a checkpoint is hashed, never held), so memory is the records.
     """
 
     max_entries: int = 64  # folder entries of any type, subdirectories included

@@ -65,10 +65,11 @@ def copy_artifacts(src: Path, dst: Path, limits: ArtifactLimits = DEFAULT_LIMITS
 
     The bytes copied are exactly the bytes checked and hashed (one read per file, by
     descriptor). Each file goes to a fresh temporary in `dst` and is renamed into place only
-    once the whole folder is accepted, so `dst` ends up with all of them or none of them, and
-    a symlink planted at a destination name is replaced, never written through. Only
-    `KNOWN_FILES` are copied. Failures on the host side (`dst` unwritable, disk full) raise
-    OSError; hostile content never raises.
+    once the whole folder is accepted, so a rejected run leaves nothing in `dst`, and a symlink
+    planted at a destination name is replaced, never written through. Only `KNOWN_FILES` are
+    copied (an unknown "run.json" must not land beside the host's own). Failures on the host
+    side (`dst` unwritable, disk full) raise OSError, temporaries removed; hostile content
+    never raises.
     """
     dst.mkdir(parents=True, exist_ok=True)
     staging = _Staging(os.open(dst, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
