@@ -40,13 +40,12 @@ class DecoratorRule(Rule):
 
     @staticmethod
     def _allowed(ctx: ModuleContext, decorator: ast.expr) -> bool:
+        called = isinstance(decorator, ast.Call)
         if isinstance(decorator, ast.Call):
             if decorator.args or decorator.keywords:
                 return False
             decorator = decorator.func
-            if isinstance(decorator, ast.Name):
-                return False  # staticmethod() is not a decorator
         if isinstance(decorator, ast.Name) and decorator.id == "staticmethod":
-            return ctx.resolve(decorator).kind == "builtin"
+            return not called and ctx.resolve(decorator).kind == "builtin"
         step = ctx.qualified(decorator)
         return step is not None and step.kind == "member" and step.path in ALLOWED_DECORATORS

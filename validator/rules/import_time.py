@@ -7,8 +7,10 @@ same goes for everything Python evaluates while *defining* a function or class: 
 values must be constants (`def f(e=eval)` is the classic way to smuggle a builtin) and
 annotations must be type expressions (they are evaluated at definition time, and string
 annotations are evaluated later by anything calling typing.get_type_hints). Constants are
-literals, names, attribute chains and arithmetic on them: no calls, no lambdas (a lambda
-stored at module level is a function without a reviewable name), no comprehensions.
+literals, names, attribute chains and arithmetic on them, plus calls of pure functions on
+constants (`math.sqrt(2.0)`, `len(WIDTHS)`: `math.*` and the PURE_BUILTINS below, which have
+no side effects); no other calls, no lambdas (a lambda stored at module level is a function
+without a reviewable name), no comprehensions.
 """
 
 from __future__ import annotations
@@ -21,18 +23,35 @@ from sentinel.validator._context import ModuleContext
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
-__all__ = ["ImportTimeRule", "impure_parts", "non_type_parts"]
+__all__ = ["PURE_BUILTINS", "ImportTimeRule", "impure_parts", "non_type_parts"]
+
+# Builtins without side effects whose cost is bounded by their constant arguments.
+PURE_BUILTINS = frozenset(
+    {"abs", "bool", "float", "int", "len", "max", "min", "round", "str", "sum", "tuple"}
+)
 
 _STRING_ANNOTATION = re.compile(r"^[A-Za-z0-9_.,\[\] |]*$")
 _CONTAINERS = (ast.Tuple, ast.List, ast.Set)
 
 
-def impure_parts(node: ast.expr) -> Iterator[ast.expr]:
+def _pure_call(ctx: ModuleContext, call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in PURE_BUILTINS and ctx.resolve(func).kind == "builtin"
+    step = ctx.qualified(func)
+    return step is not None and step.kind == "member" and step.path.startswith("math.")
+
+
+def impure_parts(ctx: ModuleContext, node: ast.expr) -> Iterator[ast.expr]:
     """Sub-expressions that would run code when evaluated (anything but constant arithmetic)."""
     stack: list[ast.expr] = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, (ast.Constant, ast.Name)):
+            continue
+        if isinstance(current, ast.Call) and _pure_call(ctx, current):
+            stack.extend(current.args)
+            stack.extend(k.value for k in current.keywords)
             continue
         if isinstance(current, ast.Attribute):
             stack.append(current.value)
@@ -104,7 +123,7 @@ class ImportTimeRule(Rule):
             args: ast.arguments = func.args  # type: ignore[attr-defined]
             defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
             for default in defaults:
-                for part in impure_parts(default):
+                for part in impure_parts(ctx, default):
                     yield ctx.at(self.code, part, f"default value runs {_describe(part)} at definition time")
             annotations = [a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
             annotations += [a.annotation for a in (args.vararg, args.kwarg) if a is not None]
@@ -147,7 +166,7 @@ class ImportTimeRule(Rule):
                     yield ctx.at(self.code, name, f"assignments at {where} must bind plain names")
         if stmt.value is None:
             return
-        for part in impure_parts(stmt.value):
+        for part in impure_parts(ctx, stmt.value):
             yield ctx.at(
                 self.code, part, f"{_describe(part)} at {where} runs at import time; only constants allowed"
             )

@@ -7,11 +7,12 @@ Allowed modules and why (each exists in the runtime image):
   APIs are outside the member allowlist.
 - einops (and einops.layers.torch): pure tensor reshaping from pattern strings.
 - math: pure numeric functions and constants; it has no submodules and no I/O.
-- typing: annotations only; members limited to type constructors (get_type_hints, which
-  evaluates strings, is not among them).
+- typing, collections.abc: annotations only; members limited to type constructors and
+  abstract base classes (typing.get_type_hints, which evaluates strings, is not among them).
 - __future__: `annotations` only, which makes annotations lazy: less runs at import.
 Refused stdlib, with reasons: dataclasses (builds methods with exec; default_factory calls
-arbitrary callables), collections (namedtuple generates code; nn.ModuleDict and dict suffice),
+arbitrary callables), the rest of collections (namedtuple generates code; nn.ModuleDict and
+dict suffice),
 functools (partial/reduce call arbitrary callables indirectly; wraps copies __dict__ and
 __wrapped__), and everything else: os, sys, subprocess, socket, pickle, ctypes, importlib,
 builtins, inspect, io, pathlib, ... none of which a model definition needs.
@@ -30,7 +31,9 @@ from sentinel.validator.rules._base import Rule
 
 __all__ = ["ALLOWED_FUTURE", "IMPORTABLE", "ImportRule"]
 
-IMPORTABLE = frozenset(NAMESPACES)
+# Namespaces that only lead elsewhere (`collections` -> `abc`, `einops.layers` -> `torch`) are
+# importable only through their child: `import collections` alone offers nothing allowed.
+IMPORTABLE = frozenset(name for name, namespace in NAMESPACES.items() if namespace.members)
 ALLOWED_FUTURE = frozenset({"annotations"})
 _SHOWN = ", ".join(sorted(n for n in IMPORTABLE if n.count(".") < 2))
 

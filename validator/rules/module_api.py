@@ -35,13 +35,14 @@ class ModuleApiRule(Rule):
                 yield from self._chain(ctx, node)
         for node in ctx.nodes(ast.Name):
             assert isinstance(node, ast.Name)
-            if not isinstance(node.ctx, ast.Load):
+            binding = ctx.import_of(node) if isinstance(node.ctx, ast.Load) else None
+            if binding is None:
                 continue
+            kind = classify(binding.target)
             parent = ctx.parent(node)
-            if isinstance(parent, ast.Attribute) and parent.value is node:
-                continue  # the root of a chain: judged with the chain
-            binding = ctx.import_of(node)
-            if binding is not None and classify(binding.target) == "namespace":
+            if kind == "refused":
+                yield ctx.at(self.code, node, f"{node.id!r} comes from a refused import ({binding.target})")
+            elif kind == "namespace" and not (isinstance(parent, ast.Attribute) and parent.value is node):
                 yield ctx.at(
                     self.code, node, f"module {binding.target!r} used as a value; use its members directly"
                 )
@@ -65,7 +66,7 @@ class ModuleApiRule(Rule):
             return
         binding = ctx.import_of(chain.root)
         if binding is None or classify(binding.target) == "refused":
-            return  # not rooted at an import, or the import itself is already refused
+            return  # not rooted at an import, or the root Name is already reported as refused
         spelled = ".".join([chain.root.id, *chain.attrs])
         if not isinstance(node.ctx, ast.Load):
             yield ctx.at(self.code, node, f"assigning to {spelled} would modify an imported module or class")

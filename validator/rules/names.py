@@ -16,7 +16,7 @@ import ast
 from collections.abc import Iterator
 
 from sentinel.validator._context import ModuleContext
-from sentinel.validator._scopes import BUILTIN_NAMES
+from sentinel.validator._scopes import BUILTIN_NAMES, ImportBinding
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
@@ -80,14 +80,24 @@ class NameRule(Rule):
 
     def _rebindings(self, ctx: ModuleContext) -> Iterator[Violation]:
         analysis = ctx.analysis
-        imported = set(analysis.imports)
         for scope in analysis.scopes:
             for name, nodes in scope.bindings.items():
-                if name in imported and (scope is not analysis.module or len(nodes) > 1):
-                    for node in nodes[1:] if scope is analysis.module else nodes:
-                        yield ctx.at(self.code, node, f"{name!r} rebinds an imported name")
-                elif name in BUILTIN_NAMES and scope.kind in ("module", "class"):
+                imported = analysis.imports.get(name)
+                if imported and scope is not analysis.module:
+                    rebinding = nodes
+                elif imported and not self._same_import(nodes, imported):
+                    rebinding = nodes[1:]
+                else:
+                    rebinding = []
+                for node in rebinding:
+                    yield ctx.at(self.code, node, f"{name!r} rebinds an imported name")
+                if name in BUILTIN_NAMES and scope.kind in ("module", "class"):
                     for node in nodes:
                         yield ctx.at(
                             self.code, node, f"{name!r} shadows a builtin at {scope.kind} level; rename it"
                         )
+
+    @staticmethod
+    def _same_import(nodes: list[ast.AST], bindings: list[ImportBinding]) -> bool:
+        """`import torch` twice, or `import torch` + `import torch.nn`: the same object, no rebinding."""
+        return len(nodes) == len(bindings) and len({b.target for b in bindings}) == 1

@@ -51,8 +51,6 @@ class UnicodeRule(Rule):
             return  # the common case costs one scan and no second parser
         for lineno, line in enumerate(source.lines, 1):
             for match in _INVISIBLE.finditer(line):
-                if lineno == 1 and match.start() == 0 and match.group() == "\ufeff":
-                    continue  # a leading byte-order mark is how some editors write UTF-8
                 yield source.at_line(
                     self.code,
                     lineno,
