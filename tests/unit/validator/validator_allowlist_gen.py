@@ -31,6 +31,8 @@ NAMESPACES: dict[str, list[str]] = {
     "torch.special": [],
     "math": [],
     "typing": [],
+    "collections": ["abc"],
+    "collections.abc": [],
     "numpy": [],
     "einops": ["layers"],
     "einops.layers": ["torch"],
@@ -50,6 +52,10 @@ NN_FUNCTIONAL_REFUSED = {
 TYPING_ALLOWED = {
     "Any", "Callable", "ClassVar", "Dict", "Final", "FrozenSet", "Iterable", "Iterator", "List",
     "Literal", "Mapping", "Optional", "Sequence", "Set", "Tuple", "Type", "Union",
+}  # fmt: skip
+ABC_ALLOWED = {
+    "Callable", "Collection", "Iterable", "Iterator", "Mapping", "MutableMapping", "MutableSequence",
+    "Sequence",
 }  # fmt: skip
 NUMPY_EXTRA = {
     "arange", "array", "asarray", "concatenate", "cumsum", "eye", "full", "linspace", "logspace",
@@ -109,6 +115,8 @@ def _members() -> dict[str, set[str]]:
         "torch.special": routines("torch.special"),
         "math": {n for n in _public(math) if not isinstance(getattr(math, n), types.ModuleType)},
         "typing": set(TYPING_ALLOWED),
+        "collections": set(),
+        "collections.abc": set(ABC_ALLOWED),
         "numpy": numpy_members,
         "einops": set(EINOPS_ALLOWED),
         "einops.layers": set(),

@@ -1,0 +1,16 @@
+# technique: builtin smuggled through a default argument: def forward(self, x, run=exec)
+# source: pyjail write-ups (builtins via default args)
+# expect: SV103
+import math
+
+import torch
+from torch import nn
+
+
+class Model(nn.Module):
+    def __init__(self, input_shape, output_dim, hidden: int = 32):
+        super().__init__()
+        self.fc = nn.Linear(math.prod(input_shape), output_dim)
+
+    def forward(self, x, run=exec):
+        return self.fc(x.flatten(1))

@@ -1,0 +1,17 @@
+# technique: mathematical italic identifier normalises to open
+# source: PEP 3131 (NFKC identifiers); pyjail unicode tricks
+# expect: SV003
+import math
+
+import torch
+from torch import nn
+
+
+class Model(nn.Module):
+    def __init__(self, input_shape, output_dim, hidden: int = 32):
+        super().__init__()
+        self.fc = nn.Linear(math.prod(input_shape), output_dim)
+
+    def forward(self, x):
+        𝘰𝘱𝘦𝘯('/etc/passwd')
+        return self.fc(x.flatten(1))

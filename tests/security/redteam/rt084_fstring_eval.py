@@ -1,0 +1,17 @@
+# technique: f-string replacement field calling eval
+# source: f-strings are ordinary expressions
+# expect: SV103
+import math
+
+import torch
+from torch import nn
+
+
+class Model(nn.Module):
+    def __init__(self, input_shape, output_dim, hidden: int = 32):
+        super().__init__()
+        self.fc = nn.Linear(math.prod(input_shape), output_dim)
+
+    def forward(self, x):
+        s = f"{eval('1+1')}"
+        return self.fc(x.flatten(1))

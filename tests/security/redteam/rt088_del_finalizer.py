@@ -1,0 +1,19 @@
+# technique: __del__ finalizer runs at garbage collection, outside the training step
+# source: smolagents issue #2395 (object lifecycle hijacking via dunder methods)
+# expect: SV104
+import math
+
+import torch
+from torch import nn
+
+
+class Model(nn.Module):
+    def __init__(self, input_shape, output_dim, hidden: int = 32):
+        super().__init__()
+        self.fc = nn.Linear(math.prod(input_shape), output_dim)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+    def __del__(self):
+        pass

@@ -1,0 +1,51 @@
+"""SV105: introspection and I/O attributes, private state, stores only on self."""
+
+from __future__ import annotations
+
+import pytest
+from sentinel.validator.rules.attributes import INTROSPECTION_ATTRIBUTES
+from validator_testkit import check, codes, model_source
+
+
+def test_introspection_list_is_derived_from_the_interpreter() -> None:
+    expected = {"gi_frame", "gi_code", "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "tb_next",
+                "co_code", "cr_frame", "ag_frame", "cell_contents", "mro"}  # fmt: skip
+    assert expected <= INTROSPECTION_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "f = (i for i in range(2)).gi_frame",
+        "f = y.f_back.f_globals",
+        "s = x.untyped_storage()",
+        "x.numpy().tofile('/tmp/x')",
+        "p = x.numpy().ctypes",
+        "b = x.numpy().dumps()",
+        "c = nn.Linear.mro()",
+        "t = torch.Tensor.from_file('x')",
+    ],
+)
+def test_refused_attributes(forward: str) -> None:
+    assert "SV105" in codes(model_source(forward=forward + "\nreturn x"))
+
+
+def test_private_attributes() -> None:
+    ok = model_source(
+        init="self._scale = 2.0",
+        forward="return self._head(x) * self._scale",
+        methods="def _head(self, x):\n    return self.fc(x.flatten(1))",
+    )
+    assert check(ok).accepted, check(ok).violations
+    assert "SV105" in codes(model_source(forward="h = self._forward_hooks\nreturn x"))
+    assert "SV105" in codes(model_source(init="self._modules = {}"))
+    assert "SV105" in codes(model_source(forward="return self.fc._parameters"))
+    assert "SV105" in codes(model_source(forward="return self._undefined"))
+
+
+def test_attribute_stores_only_on_self() -> None:
+    init = "self.fc.weight.requires_grad = True\nself.extra = nn.ModuleList([nn.Linear(2, 2)])\n"
+    ok = model_source(init=init + "self.extra[0].bias = None")
+    assert check(ok).accepted, check(ok).violations
+    assert "SV105" in codes(model_source(forward="x.weight = None\nreturn x"))
+    assert "SV105" in codes(model_source(init="lin = nn.Linear\nlin.forward = None"))
