@@ -58,7 +58,12 @@ class LaunchOutcome:
     validator_report: dict | None = None
 
     def to_json(self) -> dict:
-        data = {"run_id": self.run_id, "status": self.status, "reason": self.reason, "out_dir": str(self.out_dir)}
+        data = {
+            "run_id": self.run_id,
+            "status": self.status,
+            "reason": self.reason,
+            "out_dir": str(self.out_dir),
+        }
         if self.result is not None:
             data.update(self.result.to_json())  # type: ignore[attr-defined]
         if self.validator_report is not None:
@@ -130,7 +135,9 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         job_files[f"generated/{module}.py"] = model_source.encode()
     if not request.monitor:
         config.setdefault("monitor", {})["enabled"] = False
-    limits = RunLimits(timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=parse_size(request.memory))
+    limits = RunLimits(
+        timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=parse_size(request.memory)
+    )
     run_id = request.run_id or new_run_id(request.experiment)
     out_dir = request.out_dir or RUNS_DIR / request.campaign / run_id
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -149,22 +156,41 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
             out_dir.mkdir(parents=True, exist_ok=True)
             (out_dir / "config.yaml").write_text(config_text)
             (out_dir / "validator.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-            outcome = LaunchOutcome(run_id, "rejected_by_validator", "the validator rejected the model file",
-                                    out_dir, config, validator_report=report)
+            outcome = LaunchOutcome(
+                run_id,
+                "rejected_by_validator",
+                "the validator rejected the model file",
+                out_dir,
+                config,
+                validator_report=report,
+            )
             (out_dir / "run.json").write_text(json.dumps(outcome.to_json(), indent=2, sort_keys=True) + "\n")
             return outcome
 
-    RunSpec(run_id=run_id, image="", data_dir=DATA_DIR, isolation=request.isolation, limits=limits)  # checks input
+    RunSpec(
+        run_id=run_id, image="", data_dir=DATA_DIR, isolation=request.isolation, limits=limits
+    )  # checks input
     engine = Engine()
     reap_orphans(engine)
     runtime = ensure_runtime_image(engine)
     job_files["config.yaml"] = config_text.encode()
-    labels = {"campaign": request.campaign, "config_sha256": config_sha, "code_sha256": code_digest,
-              "approval_digest": request.approval_digest, "isolation": request.isolation}
+    labels = {
+        "campaign": request.campaign,
+        "config_sha256": config_sha,
+        "code_sha256": code_digest,
+        "approval_digest": request.approval_digest,
+        "isolation": request.isolation,
+    }
     run_image = build_run_image(engine, runtime.tag, run_id, job_files, labels)
     try:
-        spec = RunSpec(run_id=run_id, image=run_image.tag, data_dir=DATA_DIR, isolation=request.isolation,
-                       limits=limits, labels=tuple(sorted(labels.items())))
+        spec = RunSpec(
+            run_id=run_id,
+            image=run_image.tag,
+            data_dir=DATA_DIR,
+            isolation=request.isolation,
+            limits=limits,
+            labels=tuple(sorted(labels.items())),
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.yaml").write_text(config_text)
         poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
@@ -172,12 +198,24 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     finally:
         if not request.keep_image:
             engine.remove_image(run_image.tag)
-    write_run_record(result, {
-        "image_id": run_image.image_id, "runtime_image": runtime.tag, "limits": {
-            "timeout_s": limits.timeout_s, "cpus": limits.cpus, "memory_bytes": limits.memory_bytes,
-            "pids": limits.pids, "artifact_bytes": limits.artifact_bytes},
-        "config_sha256": config_sha, "code_sha256": code_digest, "approval_digest": request.approval_digest,
-        "image_build_s": round(run_image.seconds, 3), "unsafe_skip_validation": request.unsafe_skip_validation,
-        "kept_image": request.keep_image,
-    })
+    write_run_record(
+        result,
+        {
+            "image_id": run_image.image_id,
+            "runtime_image": runtime.tag,
+            "limits": {
+                "timeout_s": limits.timeout_s,
+                "cpus": limits.cpus,
+                "memory_bytes": limits.memory_bytes,
+                "pids": limits.pids,
+                "artifact_bytes": limits.artifact_bytes,
+            },
+            "config_sha256": config_sha,
+            "code_sha256": code_digest,
+            "approval_digest": request.approval_digest,
+            "image_build_s": round(run_image.seconds, 3),
+            "unsafe_skip_validation": request.unsafe_skip_validation,
+            "kept_image": request.keep_image,
+        },
+    )
     return LaunchOutcome(run_id, result.status, result.reason, out_dir, config, result=result)

@@ -49,7 +49,12 @@ def _pid_alive(pid: int) -> bool:
 
 def missing_packages() -> list[str]:
     """Debian packages Sentinel's engine set-up needs that are not installed yet."""
-    wanted = {"docker.io": "dockerd", "runsc": "runsc", "debootstrap": "debootstrap", "e2fsprogs": "mkfs.ext4"}
+    wanted = {
+        "docker.io": "dockerd",
+        "runsc": "runsc",
+        "debootstrap": "debootstrap",
+        "e2fsprogs": "mkfs.ext4",
+    }
     return [pkg for pkg, binary in wanted.items() if shutil.which(binary, path=_sbin_path()) is None]
 
 

@@ -52,7 +52,9 @@ def _engine_checks(engine: Engine, fix: bool, fixed: list[str], say: Progress) -
         say(f"installing {', '.join(missing)}")
         fixed.append(daemon.install_packages(missing).detail)
         missing = daemon.missing_packages()
-    checks.append(Check("packages", not missing, "all present" if not missing else f"missing: {', '.join(missing)}"))
+    checks.append(
+        Check("packages", not missing, "all present" if not missing else f"missing: {', '.join(missing)}")
+    )
     if fix:
         step = daemon.register_runsc()
         pid = daemon.running_daemon_pid()
@@ -67,7 +69,13 @@ def _engine_checks(engine: Engine, fix: bool, fixed: list[str], say: Progress) -
         checks.append(Check("engine", False, "no Docker engine answers; run `sentinel doctor --fix` as root"))
         return checks
     info = engine.info()
-    checks.append(Check("engine", True, f"Docker {info.get('ServerVersion', '?')}, cgroup v{info.get('CgroupVersion', '?')}"))
+    checks.append(
+        Check(
+            "engine",
+            True,
+            f"Docker {info.get('ServerVersion', '?')}, cgroup v{info.get('CgroupVersion', '?')}",
+        )
+    )
     runtimes = engine.runtimes()
     checks.append(Check("runtime runc", "runc" in runtimes, "hardened default isolation"))
     checks.append(Check("runtime runsc", "runsc" in runtimes, "gVisor isolation (--isolation gvisor)"))
@@ -76,9 +84,13 @@ def _engine_checks(engine: Engine, fix: bool, fixed: list[str], say: Progress) -
     return checks
 
 
-def run_doctor(fix: bool = False, data_dir: Path | None = None, progress: Progress | None = None,
-               prepare_data: Callable[[Path], object] | None = None,
-               data_ready: Callable[[Path], bool] | None = None) -> DoctorReport:
+def run_doctor(
+    fix: bool = False,
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+    prepare_data: Callable[[Path], object] | None = None,
+    data_ready: Callable[[Path], bool] | None = None,
+) -> DoctorReport:
     """Check (and with `fix`, repair) everything a sandboxed run needs; never raises for a missing part."""
     say = progress or (lambda _m: None)
     fixed: list[str] = []
@@ -98,7 +110,9 @@ def run_doctor(fix: bool = False, data_dir: Path | None = None, progress: Progre
             except SandboxError as err:
                 checks.append(Check("runtime image", False, str(err)))
         if not any(c.name == "runtime image" for c in checks):
-            detail = f"{tag} present" if present else f"{tag} missing or out of date: run `sentinel images build`"
+            detail = (
+                f"{tag} present" if present else f"{tag} missing or out of date: run `sentinel images build`"
+            )
             checks.append(Check("runtime image", present, detail))
     if data_dir is not None and data_ready is not None:
         ready = data_ready(data_dir)
@@ -107,5 +121,11 @@ def run_doctor(fix: bool = False, data_dir: Path | None = None, progress: Progre
             prepare_data(data_dir)
             fixed.append(f"prepared datasets in {data_dir}")
             ready = data_ready(data_dir)
-        checks.append(Check("data", ready, str(data_dir) if ready else f"missing in {data_dir}: run `sentinel data prepare`"))
+        checks.append(
+            Check(
+                "data",
+                ready,
+                str(data_dir) if ready else f"missing in {data_dir}: run `sentinel data prepare`",
+            )
+        )
     return DoctorReport(tuple(checks), tuple(fixed))

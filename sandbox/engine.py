@@ -9,14 +9,13 @@ tests fake the engine at this one seam.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
 import docker
 import docker.errors
 import requests.exceptions
-
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 
 RUN_LABEL = "io.sentinel.run_id"  # every container and per-run image Sentinel makes carries it
@@ -37,8 +36,6 @@ class ContainerState:
 def _translated(action: str) -> Iterator[None]:
     try:
         yield
-    except docker.errors.NotFound:
-        raise
     except (requests.exceptions.ConnectionError, FileNotFoundError) as err:
         raise EngineUnavailable(f"no Docker engine answered while trying to {action}") from err
     except docker.errors.DockerException as err:
@@ -87,7 +84,9 @@ class Engine:
     def import_image(self, tar_stream: IO[bytes], repository: str, tag: str, changes: list[str]) -> str:
         """`docker import` of a root filesystem tarball (the air-gapped base route)."""
         with _translated(f"import image {repository}:{tag}"):
-            self._client.api.import_image_from_stream(tar_stream, repository=repository, tag=tag, changes=changes)
+            self._client.api.import_image_from_stream(
+                tar_stream, repository=repository, tag=tag, changes=changes
+            )
         image_id = self.image_id(f"{repository}:{tag}")
         if image_id is None:
             raise SandboxError(f"engine did not create image {repository}:{tag} from the import")
@@ -123,17 +122,30 @@ class Engine:
 
     def remove_image(self, ref: str) -> None:
         with _translated(f"remove image {ref}"):
-            try:
+            with suppress(docker.errors.ImageNotFound):
                 self._client.api.remove_image(ref, force=True, noprune=False)
-            except docker.errors.ImageNotFound:
-                pass
+
+    def image_tags(self, repository: str) -> list[str]:
+        with _translated("list images"):
+            images = self._client.api.images(name=repository)
+        return sorted(
+            tag for img in images for tag in (img.get("RepoTags") or []) if tag.startswith(repository + ":")
+        )
+
+    def untag_image(self, tag: str) -> None:
+        """Remove a tag (and the image if nothing else holds it); an image in use is kept."""
+        with _translated(f"remove tag {tag}"):
+            with suppress(docker.errors.ImageNotFound, docker.errors.APIError):
+                self._client.api.remove_image(tag, force=False, noprune=False)
 
     def images_with_label(self, label: str) -> list[str]:
         with _translated("list images"):
             return [img["Id"] for img in self._client.api.images(filters={"label": label})]
 
     # containers ---------------------------------------------------------------------------
-    def create_container(self, image: str, command: list[str], host_config: dict[str, Any], **kwargs: Any) -> str:
+    def create_container(
+        self, image: str, command: list[str], host_config: dict[str, Any], **kwargs: Any
+    ) -> str:
         with _translated(f"create a container from {image}"):
             created = self._client.api.create_container(
                 image=image, command=command, host_config=host_config, **kwargs
@@ -183,10 +195,8 @@ class Engine:
 
     def remove_container(self, container_id: str) -> None:
         with _translated("remove a container"):
-            try:
+            with suppress(docker.errors.NotFound):
                 self._client.api.remove_container(container_id, force=True, v=True)
-            except docker.errors.NotFound:
-                pass
 
     def containers_with_label(self, label: str) -> list[str]:
         with _translated("list containers"):

@@ -92,8 +92,18 @@ def _wheelhouse(progress: Progress) -> Path:
     wheelhouse.mkdir(parents=True, exist_ok=True)
     progress("collecting runtime wheels (torch 2.13.0 CPU, numpy, pyyaml)")
     _run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(wheelhouse),
-         "-r", str(IMAGES_DIR / LOCK_FILE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--only-binary=:all:",
+            "-d",
+            str(wheelhouse),
+            "-r",
+            str(IMAGES_DIR / LOCK_FILE),
+        ],
         "pip download of the runtime wheels",
     )
     return wheelhouse
@@ -108,13 +118,24 @@ def _build_base_airgapped(engine: Engine, tag: str, progress: Progress) -> str:
     try:
         progress("debootstrap of Debian bookworm minbase and the venv (about a minute)")
         env = dict(os.environ, PATH=os.environ["PATH"] + ":/usr/sbin:/sbin")
-        _run([str(IMAGES_DIR / "bootstrap-rootfs.sh"), str(rootfs), str(wheelhouse), str(IMAGES_DIR / LOCK_FILE)],
-             "building the base root filesystem", env=env)
+        _run(
+            [
+                str(IMAGES_DIR / "bootstrap-rootfs.sh"),
+                str(rootfs),
+                str(wheelhouse),
+                str(IMAGES_DIR / LOCK_FILE),
+            ],
+            "building the base root filesystem",
+            env=env,
+        )
         progress("importing the root filesystem into the engine")
         with subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE) as tar:
             repo, _, version = tag.partition(":")
             image_id = engine.import_image(
-                tar.stdout, repo, version, changes=["ENV PATH=/opt/venv/bin:/usr/bin:/bin"]  # type: ignore[arg-type]
+                tar.stdout,
+                repo,
+                version,
+                changes=["ENV PATH=/opt/venv/bin:/usr/bin:/bin"],  # type: ignore[arg-type]
             )
         return image_id
     finally:
@@ -147,8 +168,18 @@ def _build_base_dockerfile(engine: Engine, tag: str, base: str, progress: Progre
 
 def _project_wheel(out_dir: Path) -> Path:
     _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out_dir),
-         str(PROJECT_ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out_dir),
+            str(PROJECT_ROOT),
+        ],
         "building Sentinel's wheel",
     )
     wheels = list(out_dir.glob("sentinel-*.whl"))
@@ -176,11 +207,21 @@ def ensure_runtime_image(
     say("building the runtime layer with Sentinel's wheel")
     with tempfile.TemporaryDirectory(prefix="sentinel-wheel-") as tmp:
         wheel = _project_wheel(Path(tmp))
-        dockerfile = (IMAGES_DIR / "Dockerfile.runtime").read_text().replace("ARG BASE\n", f"ARG BASE={base_tag}\n")
+        dockerfile = (
+            (IMAGES_DIR / "Dockerfile.runtime").read_text().replace("ARG BASE\n", f"ARG BASE={base_tag}\n")
+        )
         context = _tar_context({"Dockerfile": dockerfile.encode(), f"dist/{wheel.name}": wheel})
         image_id = engine.build_image(context, runtime_tag, labels={f"{LABEL_PREFIX}role": "runtime"})
     engine.tag_image(runtime_tag, RUNTIME_REPO, "latest")
+    _prune_old_runtimes(engine, keep=runtime_tag)
     return ImageRef(runtime_tag, image_id, built=True, seconds=time.monotonic() - started)
+
+
+def _prune_old_runtimes(engine: Engine, keep: str) -> None:
+    """Older runtime layers are dead weight once a new one exists; ones still in use stay."""
+    for tag in engine.image_tags(RUNTIME_REPO):
+        if tag not in {keep, f"{RUNTIME_REPO}:latest"}:
+            engine.untag_image(tag)
 
 
 def build_run_image(

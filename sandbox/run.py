@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ class RunResult:
     artifacts: RunArtifacts | None
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if k not in {"artifacts", "log_tail"}}
+        skip = {"artifacts", "log_tail"}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         data["out_dir"] = str(self.out_dir)
         summary = self.artifacts.summary if self.artifacts is not None else None
         for name in ("best", "final"):
@@ -99,7 +100,9 @@ def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll 
     with ArtifactVolume(spec.run_id, spec.limits.artifact_bytes) as volume:
         try:
             host_config = engine.create_host_config(**host_config_kwargs(spec, volume.path))
-            container_id = engine.create_container(spec.image, list(spec.command), host_config, **create_kwargs(spec))
+            container_id = engine.create_container(
+                spec.image, list(spec.command), host_config, **create_kwargs(spec)
+            )
             started = time.monotonic()
             engine.start(container_id)
             deadline = started + spec.limits.timeout_s
@@ -123,17 +126,32 @@ def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll 
     status, reason = _status_from_observation(state.exit_code, state.oom_killed, timed_out)
     status, reason = _judge_artifacts(status, artifacts) or (status, reason)
     result = RunResult(
-        run_id=spec.run_id, status=status, reason=reason, exit_code=state.exit_code,
-        oom_killed=state.oom_killed, timed_out=timed_out, isolation=spec.isolation, image=spec.image,
-        seconds=round(seconds, 3), out_dir=out_dir, log_tail=log_tail.decode("utf-8", "replace"),
+        run_id=spec.run_id,
+        status=status,
+        reason=reason,
+        exit_code=state.exit_code,
+        oom_killed=state.oom_killed,
+        timed_out=timed_out,
+        isolation=spec.isolation,
+        image=spec.image,
+        seconds=round(seconds, 3),
+        out_dir=out_dir,
+        log_tail=log_tail.decode("utf-8", "replace"),
         artifacts=artifacts,
     )
     return result
 
 
 def _with_labels(spec: RunSpec, labels: dict[str, str]) -> RunSpec:
-    return RunSpec(spec.run_id, spec.image, spec.data_dir, spec.isolation, spec.limits, spec.command,
-                   tuple(sorted(labels.items())))
+    return RunSpec(
+        spec.run_id,
+        spec.image,
+        spec.data_dir,
+        spec.isolation,
+        spec.limits,
+        spec.command,
+        tuple(sorted(labels.items())),
+    )
 
 
 def _owner_file(run_id: str) -> Path:

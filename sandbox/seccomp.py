@@ -61,7 +61,7 @@ ALLOWED_SYSCALLS: tuple[str, ...] = tuple(
     timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create timerfd_gettime
     timerfd_settime times tkill truncate umask uname unlink unlinkat utime utimensat utimes
     vfork wait4 waitid write writev
-    """.split()
+    """.split()  # noqa: SIM905 - one readable block of names beats a 300-line list
 )
 
 DENIED_SYSCALLS: tuple[str, ...] = tuple(
@@ -73,7 +73,7 @@ DENIED_SYSCALLS: tuple[str, ...] = tuple(
     kexec_file_load init_module finit_module delete_module iopl ioperm settimeofday
     clock_settime clock_adjtime adjtimex syslog lookup_dcookie vhangup nfsservctl
     move_mount open_tree fsopen fsconfig fsmount fspick
-    """.split()
+    """.split()  # noqa: SIM905 - one readable block of names beats a 300-line list
 )
 
 

@@ -51,14 +51,28 @@ class ArtifactVolume:
             handle.truncate(size_bytes)  # sparse: costs disk only as the run writes
         # No journal (the volume lives minutes) and no reserved blocks (the cap is the cap);
         # root_owner makes the top folder writable by the run's uid and nobody else.
-        made = _run(["mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal",
-                     "-E", f"root_owner={NOBODY_UID}:{NOBODY_UID}", str(self.image_file)])
+        made = _run(
+            [
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-m",
+                "0",
+                "-O",
+                "^has_journal",
+                "-E",
+                f"root_owner={NOBODY_UID}:{NOBODY_UID}",
+                str(self.image_file),
+            ]
+        )
         if made.returncode != 0:
             raise EngineUnavailable(f"mkfs.ext4 failed: {made.stderr.strip()[:200]}")
         self.path.mkdir(mode=0o700, exist_ok=True)
         mounted = _run(["mount", "-o", MOUNT_OPTIONS, str(self.image_file), str(self.path)])
         if mounted.returncode != 0:
-            raise EngineUnavailable(f"loop mount of the artifact volume failed: {mounted.stderr.strip()[:200]}")
+            raise EngineUnavailable(
+                f"loop mount of the artifact volume failed: {mounted.stderr.strip()[:200]}"
+            )
         lost_found = self.path / "lost+found"
         if lost_found.is_dir():
             lost_found.rmdir()

@@ -50,10 +50,10 @@ def gvisor(engine) -> str:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    from sentinel.sandbox.data import is_prepared
+    from sentinel.sandbox.data import verify
     from sentinel.sandbox.paths import DATA_DIR
 
-    if not is_prepared(DATA_DIR):
+    if verify(DATA_DIR):
         _missing(f"prepared datasets in {DATA_DIR} (`sentinel data prepare`)")
     return DATA_DIR
 

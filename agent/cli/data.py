@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-
 from sentinel.agent.cli._exit import mapped_errors
 from sentinel.agent.cli._output import console, emit_json
 
@@ -14,7 +13,9 @@ app = typer.Typer(help="Datasets.", no_args_is_help=True)
 
 @app.command("prepare")
 def prepare(
-    data_dir: Path = typer.Option(None, "--data-dir", help="Target folder (default: SENTINEL_DATA or ./data)."),
+    data_dir: Path = typer.Option(
+        None, "--data-dir", help="Target folder (default: SENTINEL_DATA or ./data)."
+    ),
     force: bool = typer.Option(False, "--force", help="Regenerate even when present and verified."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

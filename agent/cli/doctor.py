@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.table import Table
-
 from sentinel.agent.cli._exit import EXIT_ENVIRONMENT, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
@@ -14,7 +13,7 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Check engine, runtimes (runc, runsc), runtime image and data; --fix repairs what it can."""
-    from sentinel.sandbox.data import is_prepared, prepare_all
+    from sentinel.sandbox.data import prepare_all, verify
     from sentinel.sandbox.doctor import run_doctor
     from sentinel.sandbox.paths import DATA_DIR
 
@@ -23,8 +22,13 @@ def doctor(
             err_console.print(f"[dim]doctor:[/] {message}")
 
     with mapped_errors():
-        report = run_doctor(fix=fix, data_dir=DATA_DIR, progress=say, prepare_data=prepare_all,
-                            data_ready=is_prepared)
+        report = run_doctor(
+            fix=fix,
+            data_dir=DATA_DIR,
+            progress=say,
+            prepare_data=prepare_all,
+            data_ready=lambda d: not verify(d),
+        )
     if as_json:
         emit_json(report.to_json())
     else:
@@ -39,6 +43,8 @@ def doctor(
             console.print(f"[cyan]fixed:[/] {line}")
     if not report.engine_ok:
         if not as_json:
-            err_console.print("error: no Docker engine; run `sentinel doctor --fix` as root to install and start one")
+            err_console.print(
+                "error: no Docker engine; run `sentinel doctor --fix` as root to install and start one"
+            )
         raise typer.Exit(EXIT_ENVIRONMENT)
     raise typer.Exit(0 if report.ok else EXIT_ENVIRONMENT)

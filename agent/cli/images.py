@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-
 from sentinel.agent.cli._exit import mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
@@ -20,12 +19,14 @@ def build(
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.images import ensure_runtime_image
 
-    with mapped_errors():
-        with err_console.status("building images", spinner="dots") as status:
-            ref = ensure_runtime_image(Engine(), base=base, force=force,
-                                       progress=lambda m: status.update(f"[cyan]{m}"))
+    with mapped_errors(), err_console.status("building images", spinner="dots") as status:
+        ref = ensure_runtime_image(
+            Engine(), base=base, force=force, progress=lambda m: status.update(f"[cyan]{m}")
+        )
     if as_json:
-        emit_json({"tag": ref.tag, "image_id": ref.image_id, "built": ref.built, "seconds": round(ref.seconds, 2)})
+        emit_json(
+            {"tag": ref.tag, "image_id": ref.image_id, "built": ref.built, "seconds": round(ref.seconds, 2)}
+        )
     else:
         verb = "built" if ref.built else "up to date"
         console.print(f"{ref.tag} {verb} ({ref.seconds:.1f} s)")

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
 from sentinel.agent.cli._exit import EXIT_FAILED, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
@@ -42,7 +41,7 @@ class _LiveMetrics:
             self._progress.update(self._task, description=label)
 
 
-def _result_table(outcome) -> Table:  # noqa: ANN001 - LaunchOutcome, imported lazily
+def _result_table(outcome) -> Table:
     table = Table(title=f"run {outcome.run_id}")
     table.add_column("field")
     table.add_column("value")
@@ -84,16 +83,29 @@ def run(
     if unsafe_skip_validation:
         err_console.print(f"[bold red]{UNSAFE_WARNING}[/]")
     request = LaunchRequest(
-        experiment=experiment, overrides=tuple(overrides or ()), model_file=model_file, isolation=isolation,
-        timeout_s=timeout, cpus=cpus, memory=memory, out_dir=out, keep_image=keep_image,
-        unsafe_skip_validation=unsafe_skip_validation, monitor=not no_monitor,
+        experiment=experiment,
+        overrides=tuple(overrides or ()),
+        model_file=model_file,
+        isolation=isolation,
+        timeout_s=timeout,
+        cpus=cpus,
+        memory=memory,
+        out_dir=out,
+        keep_image=keep_image,
+        unsafe_skip_validation=unsafe_skip_validation,
+        monitor=not no_monitor,
     )
     with mapped_errors():
         if as_json:
             outcome = launch_run(request)
         else:
-            with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                          console=err_console, transient=True) as progress:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            ) as progress:
                 task = progress.add_task(f"starting {experiment}", total=None)
                 live: list[_LiveMetrics] = []
 

@@ -67,4 +67,4 @@ def test_kill_9_of_the_host_process_then_reap(engine, runtime_image, empty_data_
         for c in engine.containers_with_label(RUN_LABEL)
     )
     assert run_id not in leftover_volumes()
-    assert not any(run_id in line for line in open("/proc/mounts"))
+    assert run_id not in Path("/proc/mounts").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 from _support import payload_report
@@ -70,7 +71,8 @@ def test_disk_fill_stops_at_the_artifact_cap(run_payload, tmp_path):
                     f.write(block); f.flush(); tmp_written += len(block)
             except OSError as e:
                 tmp_error = errno.errorcode[e.errno]
-        print(json.dumps({"written": written, "error": error, "tmp_written": tmp_written, "tmp_error": tmp_error}))
+        print(json.dumps({"written": written, "error": error,
+                          "tmp_written": tmp_written, "tmp_error": tmp_error}))
     """)
     free_before = shutil.disk_usage("/").free
     result = run_payload(code, artifact_bytes=16 * 1024**2, timeout_s=60)
@@ -123,4 +125,4 @@ def test_leftover_processes_die_and_nothing_is_left_behind(run_payload, engine):
         for c in engine.containers_with_label(RUN_LABEL)
     )
     assert result.run_id not in leftover_volumes()
-    assert not any(result.run_id in line for line in open("/proc/mounts"))
+    assert result.run_id not in Path("/proc/mounts").read_text()
