@@ -1,0 +1,21 @@
+"""Scale the learning rate down: the usual cause of divergence and oscillation is too large a step."""
+
+from __future__ import annotations
+
+from sentinel.monitor.actions._base import Action, ActionContext
+from sentinel.sandbox.runtime.hooks import TrainingControl
+
+__all__ = ["LrCutAction"]
+
+
+class LrCutAction(Action):
+    name = "lr_cut"
+    cost = 0.1
+    summary = "multiply the LR (and the schedule's base) by factor < 1; undoes a sudden LR jump exactly"
+
+    def apply(self, ctl: TrainingControl, params: dict[str, float], ctx: ActionContext) -> dict[str, float]:
+        factor = float(params["factor"])
+        if not 0 < factor < 1:
+            raise ValueError(f"lr_cut factor must be in (0, 1), got {factor}")
+        ctl.scale_lr(factor)
+        return {"factor": factor, "lr": float(ctl.lr)}

@@ -1,0 +1,44 @@
+"""Roll back to the last healthy snapshot taken before the trouble began, skip the batches that
+led there, and keep the LR at or below what it was (cut once more: the old LR got us here)."""
+
+from __future__ import annotations
+
+from sentinel.monitor.actions._base import Action, ActionContext
+from sentinel.sandbox.runtime.hooks import TrainingControl
+
+__all__ = ["RollbackAction"]
+
+
+class RollbackAction(Action):
+    name = "rollback"
+    cost = 0.3
+    summary = (
+        "restore the newest healthy snapshot older than the episode start minus "
+        "divergence_window, skip the batches since, LR = min(now, then) x factor"
+    )
+    drops_step = True
+
+    def apply(self, ctl: TrainingControl, params: dict[str, float], ctx: ActionContext) -> dict[str, float]:
+        target = ctx.snapshots.before(ctx.episode_start - ctx.config.divergence_window)
+        if target is None:
+            return {"restored": 0.0}
+        self._drop_step(ctl, ctx)
+        lr_before, step_before = float(ctl.lr), int(ctl.step)
+        ctl.restore(target.training)
+        ctx.window.load_state(target.window)
+        ctx.snapshots.drop_after(target.step)
+        skipped = max(0, step_before - int(ctl.step))
+        if skipped:
+            ctl.skip_batches(skipped)
+        factor = float(params.get("factor", 1.0))
+        lr_now = float(ctl.lr)
+        wanted = min(lr_before, target.lr) * factor
+        if lr_now > 0 and wanted != lr_now:
+            ctl.scale_lr(wanted / lr_now)
+        return {
+            "restored": 1.0,
+            "to_step": float(target.step),
+            "skipped": float(skipped),
+            "factor": factor,
+            "lr": float(ctl.lr),
+        }

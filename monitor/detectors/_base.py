@@ -1,0 +1,53 @@
+"""What a detector is: a pure judge of a `SignalWindow` that never acts on the run.
+
+Acting is `policy.py`'s job; keeping detectors free of torch and side effects lets `monitor bench`
+and the unit tests replay them on hand-made signals, and lets the policy weigh several findings.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sentinel.monitor.config import MonitorConfig
+from sentinel.monitor.signals import SignalWindow
+
+__all__ = ["Detector", "Finding"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One anomaly seen at one step; `evidence` holds finite numbers only (the host reads it)."""
+
+    anomaly: str
+    step: int
+    evidence: dict[str, float]
+
+    def __post_init__(self) -> None:
+        for key, value in self.evidence.items():
+            if not isinstance(value, float) or not math.isfinite(value):
+                raise ValueError(f"evidence {key!r} must be a finite float, got {value!r}")
+
+
+class Detector(ABC):
+    """`per_step` detectors run on every step before the optimizer moves (they can still save it);
+    the others judge trends and run every `refresh_every` steps, which keeps the hot path cheap."""
+
+    name: ClassVar[str]
+    per_step: ClassVar[bool]
+    summary: ClassVar[str]  # one line for `sentinel monitor spec`
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: MonitorConfig) -> Detector:
+        """Build from the run's thresholds; each detector reads only the fields it documents."""
+
+    @abstractmethod
+    def observe(self, step: int, window: SignalWindow) -> Finding | None:
+        """Pure: the same window gives the same answer, so a benchmark can replay it offline."""
+
+    def thresholds(self) -> dict[str, float]:
+        """The numbers this detector compares against, for the generated spec."""
+        return {k: float(v) for k, v in vars(self).items() if not k.startswith("_")}

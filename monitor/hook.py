@@ -1,0 +1,157 @@
+"""The monitor as a `TrainerHook`: signals in, detectors, policy, actions out, events recorded.
+
+Per-step detectors run in `after_backward`, where a bad step can still be clipped or dropped
+before the optimizer applies it; trend detectors, snapshots and experience bookkeeping run in
+`after_step` at their cadences. A healthy step costs a window push and three comparisons.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sentinel.monitor.actions import ACTIONS, ActionContext
+from sentinel.monitor.config import MonitorConfig
+from sentinel.monitor.detectors import Finding, build_detectors
+from sentinel.monitor.events import decision_event
+from sentinel.monitor.experience import ExperienceLog
+from sentinel.monitor.policy import Decision, Policy
+from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.snapshots import SnapshotStore
+from sentinel.monitor.update_ratio import UpdateRatioProbe
+from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook, TrainingControl
+
+__all__ = ["MonitorHook", "build_trainer_hook"]
+
+
+class MonitorHook(TrainerHook):
+    def __init__(self, config: MonitorConfig) -> None:
+        self.config = config
+        self.window = SignalWindow(
+            config.window,
+            config.ref_window,
+            config.refresh_every,
+            config.start_steps,
+            config.ewma_alpha,
+            config.mad_floor_rel,
+        )
+        detectors = build_detectors(config)
+        self.per_step = tuple(d for d in detectors if d.per_step)
+        self.trend = tuple(d for d in detectors if not d.per_step)
+        self.policy = Policy(config)
+        self.snapshots = SnapshotStore(config.snapshots_kept)
+        self.experience = ExperienceLog(config.outcome_horizon, config.recovery_tolerance)
+        self.probe = UpdateRatioProbe()
+        self.decisions: list[dict[str, Any]] = []  # every decision event, also kept in memory
+        self.experiences: list[dict[str, Any]] = []
+        self.events_dropped = 0
+        self.ticks = 0  # steps observed; never goes back, unlike the trainer's step after a rollback
+        self._episodes = 0
+        self._last_finding_tick = -(10**9)
+        self._dropped_this_step = False
+        self._started = False
+
+    # ------------------------------------------------------------------ hook points
+    def on_train_start(self, ctl: TrainingControl) -> None:
+        self.snapshots.take(ctl, self.window, initial=True)  # the initial weights are healthy by definition
+        self._started = True
+
+    def after_backward(self, ctl: TrainingControl, signals: StepSignals) -> None:
+        if not self._started:
+            self.on_train_start(ctl)
+        window = self.window
+        window.push(signals.step, signals.loss, signals.grad_norm, signals.lr)
+        self.ticks += 1
+        self._dropped_this_step = False
+        for detector in self.per_step:
+            finding = detector.observe(signals.step, window)
+            if finding is not None:
+                self._handle(ctl, finding, in_backward=True)
+                break
+        else:
+            if self.ticks % self.config.update_ratio_every == 0:
+                self.probe.before(ctl.model)
+
+    def after_step(self, ctl: TrainingControl, signals: StepSignals) -> None:
+        cfg, window = self.config, self.window
+        if self.probe.armed:
+            ratio = self.probe.after(ctl.model, applied=not self._dropped_this_step)
+            if not math.isnan(ratio):
+                window.update_ratio = ratio
+        if self.ticks % cfg.refresh_every == 0 and not self.policy.stopped:
+            for detector in self.trend:
+                finding = detector.observe(signals.step, window)
+                if finding is not None:
+                    self._handle(ctl, finding, in_backward=False)
+                    break
+        self.policy.tick(signals.step)
+        if self.experience.pending:
+            self._emit_experiences(ctl, self.experience.due(self.ticks, window, self._last_finding_tick))
+        if (
+            self.ticks % cfg.snapshot_every == 0
+            and window.count >= cfg.warmup_steps
+            and self.policy.healthy(signals.step)
+            and window.reference is not None
+            and math.isfinite(window.last_loss)
+        ):
+            self.snapshots.take(ctl, window)
+
+    def on_train_end(self, ctl: TrainingControl, status: str) -> None:
+        self._emit_experiences(ctl, self.experience.finish(self.ticks, self.policy.stopped))
+
+    # ------------------------------------------------------------------ decisions
+    def _handle(self, ctl: TrainingControl, finding: Finding, in_backward: bool) -> None:
+        self._last_finding_tick = self.ticks
+        ref = self.window.reference
+        ref_grad = ref.grad_median if ref is not None else math.inf
+        ref_lr = ref.lr_median if ref is not None else math.nan
+        episode_before = self.policy.episode
+        decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad)
+        if decision is None:
+            return
+        if self.policy.episode is not None and self.policy.episode is not episode_before:
+            self._episodes += 1
+        self._act(ctl, decision, in_backward)
+
+    def _act(self, ctl: TrainingControl, decision: Decision, in_backward: bool) -> None:
+        action = ACTIONS[decision.action]
+        episode = self.policy.episode
+        start = episode.start if episode is not None else decision.step
+        ref = self.window.reference
+        ref_loss = ref.loss_median if ref is not None else math.nan
+        if decision.new and decision.action not in ("skip_step", "clip"):
+            self._emit_experiences(ctl, self.experience.escalated(self._episodes, self.ticks))
+        ctx = ActionContext(self.window, self.snapshots, self.config, start, in_backward)
+        params = action.apply(ctl, dict(decision.params), ctx)
+        if action.drops_step and in_backward:
+            self._dropped_this_step = True
+        if decision.action == "rollback":
+            self.policy.rebase(int(ctl.step))
+        event = decision_event(decision.step, decision.anomaly, decision.evidence, decision.action, params)
+        self._record(ctl, event, self.decisions)
+        if decision.new:
+            self.experience.open(event, self.ticks, ref_loss, self._episodes)
+
+    def _emit_experiences(self, ctl: TrainingControl, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self._record(ctl, event, self.experiences)
+
+    def _record(self, ctl: TrainingControl, event: dict[str, Any], into: list[dict[str, Any]]) -> None:
+        """Bounded: a pathological run must not turn the monitor into an artifact-size attack."""
+        if len(self.decisions) + len(self.experiences) >= self.config.max_events:
+            self.events_dropped += 1
+            return
+        into.append(event)
+        ctl.record_event(event)
+
+
+def build_trainer_hook(params: dict[str, Any] | None) -> TrainerHook:
+    """The trainer's single entry point: `params` is the run config's `monitor:` mapping.
+
+    Unknown keys raise ValueError naming the key. With `enabled: false` the plain no-op
+    `TrainerHook` comes back, so the trainer needs no special case.
+    """
+    config = MonitorConfig.from_params(params)
+    if not config.enabled:
+        return TrainerHook()
+    return MonitorHook(config)

@@ -1,0 +1,211 @@
+"""Which action answers which finding: an escalation ladder with cooldowns, as data plus a small
+state machine. The policy never touches the run; it returns `Decision`s that `actions/` execute,
+so it can be unit-tested and printed (`sentinel monitor spec`) without torch.
+
+An *episode* starts with the first non-plateau finding and ends after `recovery_steps` quiet
+steps. Inside it the policy climbs `RUNGS`; per-step anomalies are contained (clip or skip) on
+every step they occur, trend anomalies and long containment climb a rung, and a rung must have
+had `cooldown_steps` to work before the next one is tried. Plateaus have their own short ladder
+because their cure (more learning rate) is the opposite of everything else's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sentinel.monitor.config import MonitorConfig
+from sentinel.monitor.detectors import Finding
+
+__all__ = [
+    "CONTAIN_ACTION",
+    "ENTRY_RUNG",
+    "NAN_STREAK",
+    "PLATEAU_LADDER",
+    "PLATEAU_REINIT_WAIT",
+    "RUNGS",
+    "RUNG_ACTION",
+    "Decision",
+    "Episode",
+    "Policy",
+]
+
+RUNGS = ("contain", "lr_cut", "rollback", "reinit", "stop")
+ENTRY_RUNG = {
+    "nan": "contain",
+    "loss_spike": "contain",
+    "grad_explosion": "contain",
+    "divergence": "lr_cut",
+    "oscillation": "lr_cut",
+}
+CONTAIN_ACTION = {"nan": "skip_step", "loss_spike": "skip_step", "grad_explosion": "clip"}
+RUNG_ACTION = {"lr_cut": "lr_cut", "rollback": "rollback", "reinit": "reinit", "stop": "stop"}
+PLATEAU_LADDER = ("lr_restart", "reinit")
+NAN_STREAK = 3  # this many non-finite steps in a row means the weights are gone: jump to rollback
+ROLLBACK = RUNGS.index("rollback")
+PLATEAU_REINIT_WAIT = 3  # patiences between the last LR restart and a plateau re-init
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """`new` marks an intervention worth an experience record (a rung entered, not a repeat)."""
+
+    step: int
+    anomaly: str
+    action: str
+    params: dict[str, float]
+    evidence: dict[str, float]
+    new: bool
+
+
+@dataclass(slots=True)
+class Episode:
+    start: int
+    anomaly: str
+    rung: int
+    rung_step: int
+    last_step: int
+    cooldown_until: int = -1
+    contained: int = 0
+    streak: int = 0  # consecutive steps with the same per-step anomaly
+    streak_anomaly: str = ""
+    interventions: list[int] = field(default_factory=list)  # steps of decisions with new=True
+
+
+@dataclass(slots=True)
+class _PlateauState:
+    restarts: int = 0
+    reinits: int = 0
+    cooldown_until: int = -1
+    last_restart: int = -(10**9)
+
+
+class Policy:
+    def __init__(self, config: MonitorConfig) -> None:
+        self.config = config
+        self.episode: Episode | None = None
+        self.plateau = _PlateauState()
+        self.last_finding_step = -(10**9)
+        self.stopped = False
+
+    # ---------------------------------------------------------------- queries
+    def healthy(self, step: int) -> bool:
+        """Snapshots are only worth keeping when nothing has looked wrong for a while."""
+        quiet = step - self.last_finding_step >= self.config.snapshot_every
+        return self.episode is None and quiet and not self.stopped
+
+    @property
+    def rung(self) -> str | None:
+        return RUNGS[self.episode.rung] if self.episode else None
+
+    # ---------------------------------------------------------------- transitions
+    def tick(self, step: int) -> Episode | None:
+        """Close the episode once it has been quiet for `recovery_steps`; returns the closed one."""
+        ep = self.episode
+        if ep is not None and step - ep.last_step >= self.config.recovery_steps:
+            self.episode = None
+            return ep
+        return None
+
+    def rebase(self, step: int) -> None:
+        """After a rollback the step counter may go back: restart the clocks from `step`."""
+        if self.episode is not None:
+            self.episode.last_step = step
+            self.episode.rung_step = step
+            self.episode.streak = 0
+            self.episode.cooldown_until = step + self.config.cooldown_steps
+        self.last_finding_step = min(self.last_finding_step, step)
+
+    def decide(self, finding: Finding, lr: float, ref_lr: float, ref_grad: float) -> Decision | None:
+        """Map one finding (the highest-priority one of its step) to at most one decision.
+
+        `ref_lr` is the median LR of the healthy reference window: an LR far above it means the
+        LR itself jumped, which names the cause, so the ladder short-cuts to a rollback that
+        restores the pre-jump LR."""
+        if self.stopped:
+            return None
+        step, anomaly = finding.step, finding.anomaly
+        self.last_finding_step = step
+        if anomaly == "plateau":
+            return self._plateau(finding)
+        jump = lr / ref_lr if ref_lr > 0 and math.isfinite(ref_lr) else 1.0
+        if jump > self.config.lr_jump_ratio:
+            finding = Finding(anomaly, step, {**finding.evidence, "lr_jump": float(jump)})
+        ep = self.episode
+        if ep is None:
+            ep = self.episode = Episode(step, anomaly, RUNGS.index(ENTRY_RUNG[anomaly]), step, step)
+            ep.streak = 1
+            if jump > self.config.lr_jump_ratio:
+                return self._enter(ep, ROLLBACK, finding, 1.0)
+            if ep.rung == 0:
+                return self._contain(ep, finding, ref_grad, new=True)
+            return self._enter(ep, ep.rung, finding, self.config.lr_cut_factor)
+        consecutive = ep.last_step == step - 1 and ep.streak_anomaly == anomaly
+        ep.streak = ep.streak + 1 if consecutive else 1
+        ep.streak_anomaly, ep.last_step = anomaly, step
+        if step < ep.cooldown_until:
+            return self._contain(ep, finding, ref_grad, new=False) if anomaly in CONTAIN_ACTION else None
+        cut = self.config.lr_cut_factor
+        if jump > self.config.lr_jump_ratio and ep.rung < ROLLBACK:
+            return self._enter(ep, ROLLBACK, finding, 1.0)
+        if anomaly not in CONTAIN_ACTION:  # a trend despite everything so far: climb
+            return self._enter(ep, max(ep.rung + 1, 1), finding, cut)
+        ep.contained += 1
+        if anomaly == "nan" and ep.streak >= NAN_STREAK:  # the weights are gone, and a big step did it
+            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, cut)
+        if anomaly == "loss_spike" and ep.streak >= self.config.spike_streak:
+            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, 1.0)  # not one bad batch
+        if ep.contained > self.config.contain_limit:
+            return self._enter(ep, max(ep.rung + 1, 1), finding, cut)
+        return self._contain(ep, finding, ref_grad, new=False)
+
+    # ---------------------------------------------------------------- rungs
+    def _contain(self, ep: Episode, finding: Finding, ref_grad: float, new: bool) -> Decision:
+        action = CONTAIN_ACTION[finding.anomaly]
+        params: dict[str, float] = {}
+        if action == "clip":
+            params["max_norm"] = self.config.clip_factor * ref_grad
+        if new:
+            ep.interventions.append(finding.step)
+        return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
+
+    def _enter(self, ep: Episode, rung: int, finding: Finding, factor: float) -> Decision:
+        """Climb to `rung`; `factor` scales the LR (rollback: relative to min(now, snapshot))."""
+        rung = min(rung, len(RUNGS) - 1)
+        ep.rung, ep.contained, ep.streak = rung, 0, 0
+        ep.cooldown_until = finding.step + self.config.cooldown_steps
+        ep.interventions.append(finding.step)
+        action = RUNG_ACTION[RUNGS[rung]]
+        params: dict[str, float] = {}
+        if action == "stop":
+            self.stopped = True
+        else:
+            params["factor"] = factor
+        return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
+
+    def _plateau(self, finding: Finding) -> Decision | None:
+        """More LR while the updates are tiny (warm restart), checked again after `patience`
+        steps; one re-init only if the loss is still stuck `PLATEAU_REINIT_WAIT` patiences after
+        the last restart (a restarted run starts slowly, like any fresh run); then leave it be.
+        A plateau with healthy-sized updates and no restart behind it is left alone: the run is
+        learning slowly, not stuck, and a re-init would throw its progress away."""
+        state, cfg = self.plateau, self.config
+        if self.episode is not None or finding.step < state.cooldown_until:
+            return None
+        ratio = finding.evidence.get("update_ratio", math.nan)
+        small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
+        if small and state.restarts < cfg.lr_restart_limit:
+            state.restarts += 1
+            state.last_restart = finding.step
+            state.cooldown_until = finding.step + cfg.plateau_patience
+            if math.isfinite(ratio) and ratio > 0:
+                factor = min(max(cfg.update_ratio_target / ratio, 2.0), cfg.lr_restart_max_factor)
+            else:
+                factor = min(10.0, cfg.lr_restart_max_factor)
+            return Decision(finding.step, "plateau", "lr_restart", {"factor": factor}, finding.evidence, True)
+        waited = finding.step - state.last_restart >= PLATEAU_REINIT_WAIT * cfg.plateau_patience
+        if state.restarts > 0 and state.reinits < 1 and waited:  # more LR did not help: start over
+            state.reinits += 1
+            state.cooldown_until = finding.step + PLATEAU_REINIT_WAIT * cfg.plateau_patience
+            return Decision(finding.step, "plateau", "reinit", {"factor": 1.0}, finding.evidence, True)
+        return None

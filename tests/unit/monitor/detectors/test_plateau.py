@@ -1,0 +1,39 @@
+import math
+
+import numpy as np
+import pytest
+from sentinel.monitor.detectors import PlateauDetector
+
+SCALES = (0.01, 1.0, 70.0, 1e4)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_stuck_at_start_level_is_a_plateau(sig, scale):
+    loss = scale * np.exp(0.05 * np.random.default_rng(0).standard_normal(300))
+    found = sig.replay(PlateauDetector(), loss, update_ratio=2e-6)
+    assert found and found[0].step <= 128
+    assert found[0].evidence["elevation"] == pytest.approx(1.0, abs=0.05)
+    assert found[0].evidence["update_ratio"] == pytest.approx(2e-6)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_learning_run_is_silent(sig, scale):
+    for seed in range(5):
+        assert sig.replay(PlateauDetector(), sig.curve(800, scale, seed)) == []
+
+
+def test_flat_after_learning_is_not_a_plateau(sig):
+    """Late flattening at 20% of the start level is convergence, not a stall."""
+    loss = np.concatenate([np.geomspace(1.0, 0.2, 150), np.full(400, 0.2)])
+    assert sig.replay(PlateauDetector(), loss) == []
+
+
+def test_update_ratio_is_left_out_when_unmeasured(sig):
+    found = sig.replay(PlateauDetector(), np.ones(300))
+    assert found and "update_ratio" not in found[0].evidence
+    assert all(math.isfinite(v) for v in found[0].evidence.values())
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match="elevated"):
+        PlateauDetector(elevated=1.5)

@@ -1,0 +1,83 @@
+import math
+
+import numpy as np
+import pytest
+
+from sentinel.monitor.signals import SignalWindow, robust_center_scale
+
+
+def _window(capacity=16, ref=8, refresh=4):
+    return SignalWindow(capacity, ref, refresh, start_steps=3, ewma_alpha=0.5, mad_floor_rel=0.02)
+
+
+def test_series_is_chronological_after_wrapping():
+    win = _window()
+    for step in range(40):
+        win.push(step, float(step), 1.0, 0.1)
+    s = win.series(16)
+    assert s["step"].tolist() == list(range(24, 40))
+    assert s["loss"].tolist() == [float(x) for x in range(24, 40)]
+    assert win.series(5)["step"].tolist() == list(range(35, 40))
+
+
+def test_flagged_steps_are_kept_out_of_the_reference():
+    win = _window()
+    for step in range(12):
+        win.push(step, 1.0, 1.0, 0.1)
+        if step == 10:
+            win.flag_last()
+    win.push(12, 1.0, 1.0, 0.1)
+    healthy = win.series(16, healthy=True)["step"].tolist()
+    assert 10 not in healthy and 11 in healthy
+
+
+def test_reference_never_contains_the_step_being_judged():
+    win = _window(refresh=4)
+    for step in range(8):
+        win.push(step, 1.0, 1.0, 0.1)
+    win.push(8, 1e6, 1e6, 0.1)  # refresh happens before this value goes in
+    assert win.reference is not None
+    assert win.reference.loss_max == 1.0 and win.reference.grad_max == 1.0
+
+
+def test_start_loss_and_ewma():
+    win = _window()
+    for step, loss in enumerate([4.0, 2.0, 3.0, 100.0]):
+        win.push(step, loss, 1.0, 0.1)
+    assert win.start_loss == 3.0  # median of the first 3 finite losses
+    assert win.ewma_loss == pytest.approx(((4.0 + 2.0) / 2 + 3.0) / 2 * 0.5 + 100.0 * 0.5)
+
+
+def test_nonfinite_values_do_not_poison_statistics():
+    win = _window()
+    for step in range(12):
+        win.push(step, math.nan if step == 5 else 1.0, math.inf if step == 6 else 1.0, 0.1)
+    assert win.ewma_loss == 1.0 and win.ewma_grad == 1.0
+    assert win.reference is not None and win.reference.loss_median == 1.0
+
+
+def test_state_round_trip_restores_history_and_bumps_version():
+    win = _window()
+    for step in range(10):
+        win.push(step, float(step), 1.0, 0.1)
+    state = win.state()
+    version = win.reference.version
+    for step in range(10, 30):
+        win.push(step, 99.0, 1.0, 0.1)
+    win.load_state(state)
+    assert win.series(16)["loss"].tolist() == [float(x) for x in range(10)]
+    assert win.count == 10 and win.reference.version > version
+
+
+def test_reset_forgets_everything():
+    win = _window()
+    for step in range(10):
+        win.push(step, 1.0, 1.0, 0.1)
+    win.reset()
+    assert win.count == 0 and win.reference is None and math.isnan(win.start_loss)
+    assert win.series(16)["loss"].size == 0
+
+
+def test_robust_scale_is_floored_relative_to_the_median():
+    center, scale = robust_center_scale(np.full(10, 50.0), floor_rel=0.02)
+    assert center == 50.0 and scale == pytest.approx(1.0)
