@@ -342,7 +342,10 @@ def goal_from_yaml(text: str, source: str = "goal", address: str = "", stem: str
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise BadInput(f"{source}: not valid YAML: {str(err).splitlines()[0][:200]}") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise BadInput(f"{source}: not valid YAML{where}: {str(problem)[:200]}") from None
     except Exception as err:  # PyYAML raises ValueError/RecursionError on some input (bad dates, depth)
         raise BadInput(f"{source}: not valid YAML ({type(err).__name__})") from None
     return parse_goal(data, source, address, stem)
