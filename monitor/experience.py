@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from sentinel.monitor.actions import ACTIONS
 from sentinel.monitor.events import experience_event
 from sentinel.monitor.signals import SignalWindow

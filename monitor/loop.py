@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.hook import MonitorHook
 from sentinel.monitor.update_ratio import global_norm

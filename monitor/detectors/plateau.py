@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors._base import Detector, Finding
 from sentinel.monitor.signals import SignalWindow

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import Detector, Finding
 from sentinel.monitor.signals import SignalWindow

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from sentinel.monitor.detectors import LossSpikeDetector
 
 SCALES = (0.01, 1.0, 70.0, 1e4)

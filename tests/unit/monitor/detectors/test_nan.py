@@ -1,6 +1,7 @@
 import math
 
 import pytest
+
 from sentinel.monitor.detectors import NanDetector
 
 

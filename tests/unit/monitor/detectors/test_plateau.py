@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+
 from sentinel.monitor.detectors import PlateauDetector
 
 SCALES = (0.01, 1.0, 70.0, 1e4)
