@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from sentinel.agent.errors import BadInput
 from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
 from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS, Param
@@ -143,8 +144,7 @@ class _Bad(Exception):
 
 
 def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text := repr(value)) <= 60 else text[:57] + "..."
 
 
 def _join(where: str, key: object) -> str:
@@ -371,8 +371,7 @@ def load_goal(ref: str | Path, campaigns_dir: Path = CAMPAIGNS_DIR) -> CampaignG
 
 
 def list_goals(campaigns_dir: Path = CAMPAIGNS_DIR) -> list[tuple[str, str]]:
-    """(address, description) of every goal, sorted; a broken file is listed with its error, so
-    `campaign list` shows it instead of hiding it or failing as a whole."""
+    """(address, description) of every goal, sorted; a broken goal is listed with its error."""
     rows: list[tuple[str, str]] = []
     paths = sorted(campaigns_dir.glob("*/*.yaml")) if campaigns_dir.is_dir() else []
     for address in (f"{p.parent.name}:{p.stem}" for p in paths if ADDRESS.match(f"{p.parent.name}:{p.stem}")):

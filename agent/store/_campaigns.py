@@ -60,7 +60,7 @@ class CampaignsMixin(StoreBase):
         check("name", "approval", approval)
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
             raise BadRecord("seed", f"must be an integer in 0..2**63-1, got {seed!r}")
-        snapshot = json.dumps(goal.to_dict(), sort_keys=True, allow_nan=False)
+        snapshot = json.dumps(goal.to_dict(), allow_nan=False)  # key order kept: it is the search order
         me = this_process()
         with self._db.write() as conn:
             try:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import (
     CAMPAIGNS_DIR,
