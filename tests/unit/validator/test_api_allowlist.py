@@ -13,8 +13,9 @@ import re
 import types
 
 import pytest
-from sentinel.validator._api import NAMESPACES, classify, walk
 from validator_allowlist_gen import OUTPUT, generate
+
+from sentinel.validator._api import NAMESPACES, classify, walk
 
 pytest.importorskip("einops", reason="einops is part of the allowlist; install it to check the allowlist")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sentinel.validator.rules.attributes import INTROSPECTION_ATTRIBUTES
 from validator_testkit import check, codes, model_source
+
+from sentinel.validator.rules.attributes import INTROSPECTION_ATTRIBUTES
 
 
 def test_introspection_list_is_derived_from_the_interpreter() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sentinel.validator.rules.formatting import unsafe_format_fields
 from validator_testkit import check, codes, model_source
+
+from sentinel.validator.rules.formatting import unsafe_format_fields
 
 
 @pytest.mark.parametrize(

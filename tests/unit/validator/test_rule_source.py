@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sentinel.validator._source import MAX_AST_DEPTH, MAX_BLOCK_DEPTH, MAX_BYTES, MAX_LINE_CHARS, MAX_LINES
 from validator_testkit import check, codes, hits, model_source
+
+from sentinel.validator._source import MAX_AST_DEPTH, MAX_BLOCK_DEPTH, MAX_BYTES, MAX_LINE_CHARS, MAX_LINES
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from sentinel.validator import validate_path
 
 MODELS = Path(__file__).resolve().parents[3] / "sandbox" / "runtime" / "models"

@@ -6,12 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from validator_testkit import check, model_source
+
 from sentinel.validator import UnreadableSource, validate_path, validate_source
 from sentinel.validator._source import MAX_BYTES
 from sentinel.validator.report import INTERNAL_ERROR
 from sentinel.validator.rules import RULES
 from sentinel.validator.rules.names import NameRule
-from validator_testkit import check, model_source
 
 
 def test_plain_model_is_accepted_with_its_entry_point() -> None:
