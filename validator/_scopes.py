@@ -17,13 +17,15 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from sentinel.validator._source import child_nodes
+
 __all__ = ["BUILTIN_NAMES", "Analysis", "ImportBinding", "Resolution", "Scope", "analyse"]
 
 # Every name that falls through to builtins at run time. `site` adds a few interactive helpers
 # that exist in the container too; list them even if the host process lacks them.
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"exit", "quit", "help", "copyright", "credits", "license"}
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_MISSING = object()
 
 
 @dataclass(eq=False, slots=True)
@@ -101,6 +103,7 @@ class _Builder:
         self.scopes = [self.module]
         self.scope_of: dict[ast.AST, Scope] = {}
         self.imports: dict[str, list[ImportBinding]] = {}
+        self._handlers: dict[type[ast.AST], object] = {}
 
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         scope = Scope(kind, node, parent)
@@ -118,11 +121,14 @@ class _Builder:
     def visit(self, node: ast.AST | None, scope: Scope) -> None:
         if node is None:
             return
-        handler = getattr(self, "visit_" + type(node).__name__, None)
+        kind = type(node)
+        handler = self._handlers.get(kind, _MISSING)
+        if handler is _MISSING:
+            handler = self._handlers[kind] = getattr(self, "visit_" + kind.__name__, None)
         if handler is not None:
-            handler(node, scope)
+            handler(node, scope)  # type: ignore[operator]
             return
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             self.visit(child, scope)
 
     # names and bindings -------------------------------------------------------------------

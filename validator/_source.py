@@ -27,6 +27,7 @@ __all__ = [
     "MAX_LINE_CHARS",
     "ParsedModule",
     "SourceText",
+    "child_nodes",
     "parse_module",
 ]
 
@@ -180,6 +181,30 @@ def _index(parsed: ParsedModule, tree: ast.Module) -> None:
             )
             parsed.too_deep.append((node, what))
             return  # indexes are incomplete now, so no tree rule may run (ParsedModule.usable)
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             parsed.parents[child] = node
             stack.append((child, depth + 1, blocks))
+
+
+# Fields that never hold child nodes worth visiting: names, flags, and `ctx` (the shared
+# Load/Store/Del singletons; `del` itself is the Delete statement the syntax rule sees).
+_LEAF_FIELDS = frozenset(
+    {"ctx", "id", "attr", "arg", "kind", "type_comment", "level", "conversion", "is_async"}
+)
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes without the generator overhead and without ctx singletons."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    children: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children

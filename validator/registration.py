@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from sentinel.sandbox.runtime.registry import (
     GENERATED_PARAM,
     GENERATED_STR,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
 from sentinel.agent.cli._exit import EXIT_FAILED, EXIT_OK, mapped_errors
 
 if TYPE_CHECKING:

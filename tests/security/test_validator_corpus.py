@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from sentinel.validator import validate_path
 
 HERE = Path(__file__).resolve().parent

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+
 from sentinel.validator._context import ModuleContext
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
