@@ -7,6 +7,7 @@ surface); the container is the second, independent layer.
 
 from __future__ import annotations
 
+from sentinel.validator.config_policy import ConfigVariant, validate_config_variant
 from sentinel.validator.errors import (
     ConfigRejected,
     InvalidName,
@@ -21,6 +22,7 @@ from sentinel.validator.report import Report, Violation
 
 __all__ = [
     "ConfigRejected",
+    "ConfigVariant",
     "InvalidName",
     "InvalidParams",
     "ModelRejected",
@@ -30,6 +32,7 @@ __all__ = [
     "ValidatorError",
     "Violation",
     "register_generated_model",
+    "validate_config_variant",
     "validate_path",
     "validate_source",
 ]
