@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-__all__ = ["NAMESPACES", "NN_MODULE_PRIVATE", "Namespace", "Step", "classify", "walk"]
+__all__ = ["NAMESPACES", "TORCH_PRIVATE", "Namespace", "Step", "classify", "walk"]
 
 _DATA = json.loads((Path(__file__).with_name("api_allowlist.json")).read_text(encoding="utf-8"))
 
@@ -34,8 +34,9 @@ NAMESPACES = MappingProxyType(
         for name, entry in _DATA["namespaces"].items()
     }
 )
-# nn.Module's own private state (_modules, _forward_hooks, _apply ...): never touched by models.
-NN_MODULE_PRIVATE = frozenset(_DATA["nn_module_private"])
+# Private state of nn.Module, tensors, parameters and storages (_modules, _forward_hooks, _apply,
+# _typed_storage, _set_from_file ...): never touched or redefined by models.
+TORCH_PRIVATE = frozenset(_DATA["torch_private"])
 
 # value: attribute access continuing past a member (judged by the attribute rules)
 Kind = Literal["namespace", "member", "value", "refused"]

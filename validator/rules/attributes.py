@@ -9,9 +9,14 @@ Values flow everywhere, so some attribute names are refused on *any* object:
   .from_file`, `ndarray.tofile/dump/ctypes`, storage `.type("pkg.mod")` (imports by name).
 - `mro` (class walking) and `with_traceback`.
 Private names (`_x`) are refused except `self._x` where the file itself defines `_x`
-(a helper method or an attribute it sets) and `_x` is not nn.Module's own state
-(`_modules`, `_forward_hooks`, `_apply` ...). Attribute *assignment* is only on `self`:
-stores elsewhere could rewrite a class shared with the trainer.
+(a helper method or an attribute it sets) and `_x` is not private state of nn.Module,
+tensors, parameters or storages (`_modules`, `_forward_hooks`, `_typed_storage`,
+`_set_from_file` ...). A class may not define those names either: overriding `_call_impl`
+would rewire hooks the trainer relies on, and defining `_typed_storage` would "allow"
+`self._typed_storage()` after `Model.helper(tensor)` passed a tensor in as self. For the
+same reason `self` may only be bound as the first parameter of a method.
+Attribute *assignment* is only on `self`: stores elsewhere could rewrite a class shared
+with the trainer.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import ast
 import types
 from collections.abc import Iterator
 
-from sentinel.validator._api import NN_MODULE_PRIVATE
+from sentinel.validator._api import TORCH_PRIVATE
 from sentinel.validator._context import ModuleContext, is_dunder
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
@@ -73,6 +78,23 @@ class AttributeRule(Rule):
                 )
             if not isinstance(node.ctx, ast.Load) and not self._on_self(ctx, node):
                 yield ctx.at(self.code, node, "attributes may only be assigned on self")
+        yield from self._self_bindings(ctx)
+        for cls in ctx.classes.values():
+            for stmt in cls.body:
+                for name, where in _defined_names(stmt):
+                    if name in TORCH_PRIVATE:
+                        yield ctx.at(self.code, where, f"{name!r} would override nn.Module internals")
+
+    def _self_bindings(self, ctx: ModuleContext) -> Iterator[Violation]:
+        for scope in ctx.analysis.scopes:
+            for node in scope.bindings.get("self", []):
+                method = scope.node
+                first = None
+                if isinstance(method, ast.FunctionDef) and isinstance(ctx.parent(method), ast.ClassDef):
+                    positional = [*method.args.posonlyargs, *method.args.args]
+                    first = positional[0] if positional else None
+                if node is not first:
+                    yield ctx.at(self.code, node, "'self' may only be the first parameter of a method")
 
     @staticmethod
     def _on_self(ctx: ModuleContext, node: ast.Attribute) -> bool:
@@ -91,5 +113,12 @@ class AttributeRule(Rule):
             isinstance(node.value, ast.Name)
             and node.value.id == "self"
             and node.attr in ctx.defined_attributes
-            and node.attr not in NN_MODULE_PRIVATE
+            and node.attr not in TORCH_PRIVATE
         )
+
+
+def _defined_names(stmt: ast.stmt) -> list[tuple[str, ast.AST]]:
+    if isinstance(stmt, ast.FunctionDef):
+        return [(stmt.name, stmt)]
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+    return [(t.id, t) for t in targets if isinstance(t, ast.Name)]

@@ -84,3 +84,20 @@ def test_namespaces_are_closed_under_prefixes() -> None:
         for cut in range(1, len(parts)):
             parent = ".".join(parts[:cut])
             assert parent in NAMESPACES and parts[cut] in NAMESPACES[parent].children, name
+
+
+@pytest.mark.parametrize("name", sorted(NAMESPACES))
+def test_no_member_exposes_a_module_as_a_public_attribute(name: str) -> None:
+    """`member.attr` is ordinary attribute access the chain rule no longer follows, so no allowed
+    member may hand out a module that way (e.g. a class attribute holding `os`)."""
+    module = importlib.import_module(name)
+    for member in sorted(NAMESPACES[name].members):
+        value = getattr(module, member)
+        for attr in dir(value):
+            if attr.startswith("_"):
+                continue
+            try:
+                found = getattr(value, attr)
+            except Exception:  # properties that need an instance; nothing is exposed
+                continue
+            assert not isinstance(found, types.ModuleType), f"{name}.{member}.{attr}"

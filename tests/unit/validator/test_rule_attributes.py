@@ -50,3 +50,24 @@ def test_attribute_stores_only_on_self() -> None:
     assert check(ok).accepted, check(ok).violations
     assert "SV105" in codes(model_source(forward="x.weight = None\nreturn x"))
     assert "SV105" in codes(model_source(init="lin = nn.Linear\nlin.forward = None"))
+
+
+def test_nn_module_internals_cannot_be_overridden() -> None:
+    assert "SV105" in codes(model_source(methods="def _call_impl(self, *args):\n    return None"))
+    assert "SV105" in codes(
+        model_source().replace("class Model(nn.Module):\n", "class Model(nn.Module):\n    _version = 9\n\n")
+    )
+
+
+def test_self_is_only_the_first_method_parameter() -> None:
+    assert "SV105" in codes(model_source(forward="self = x\nreturn x"))
+    assert "SV105" in codes(model_source(forward="f = lambda self: self\nreturn x"))
+    assert "SV105" in codes(model_source(top="def helper(self):\n    return self"))
+
+
+def test_torch_private_names_cannot_be_whitelisted_by_defining_them() -> None:
+    methods = (
+        "def _typed_storage(self):\n    return None\n\ndef peek(self):\n    return self._typed_storage()"
+    )
+    source = model_source(methods=methods, forward="s = Model.peek(x)\nreturn x")
+    assert "SV105" in codes(source)
