@@ -25,8 +25,16 @@ __all__ = ["validate_path", "validate_source"]
 _BOM = b"\xef\xbb\xbf"
 
 
-def validate_source(source: str, *, class_name: str | None = None, path: str | None = None) -> Report:
-    """Judge `source` as the text a container would import; `class_name` pins the registered class."""
+def validate_source(source: str, *, class_name: str | None = None, filename: str | None = None) -> Report:
+    """Judge `source` as the text a container would import.
+
+    `class_name` pins the class that will be registered (the contract is checked on it);
+    `filename` is only echoed in the report. Oversized text is refused before it is split
+    or parsed, so the cost of a hostile input is bounded by MAX_BYTES.
+    """
+    if len(source) > MAX_BYTES:  # characters <= bytes: certainly too large
+        digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        return Report((oversize_violation("SV002", len(source)),), digest, filename, class_name)
     text = SourceText(source)
     parsed = parse_module(text)
     ctx = ModuleContext(parsed, class_name)
@@ -42,7 +50,7 @@ def validate_source(source: str, *, class_name: str | None = None, path: str | N
     entries: tuple[str, ...] = ()
     if parsed.usable and not any(v.code == INTERNAL_ERROR for v in violations):
         entries = _run_entry_points(ctx)
-    return Report(violations, text.sha256, path, class_name, entries)
+    return Report(violations, text.sha256, filename, class_name, entries)
 
 
 def validate_path(path: str | os.PathLike[str], *, class_name: str | None = None) -> Report:
@@ -74,7 +82,7 @@ def validate_path(path: str | os.PathLike[str], *, class_name: str | None = None
         line = body[: err.start].count(b"\n") + 1
         message = f"file is not valid UTF-8 (byte {err.start})"
         return Report((Violation("SV001", line, 1, message, ""),), digest, shown, class_name)
-    return replace(validate_source(source, class_name=class_name, path=shown), sha256=digest)
+    return replace(validate_source(source, class_name=class_name, filename=shown), sha256=digest)
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:

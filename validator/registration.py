@@ -43,9 +43,11 @@ GENERATED_MODELS = Path("generated") / "models"  # relative to the configs folde
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CLASS_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 PARAM_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-# A module name that shadows something the runtime imports would be confusing at best.
+# A module name that shadows something the runtime imports would be confusing at best; some
+# names are also imported implicitly by Python or pytest when they sit on a path.
 RESERVED_NAMES = frozenset(sys.stdlib_module_names) | {
-    "torch", "numpy", "einops", "yaml", "sentinel", "generated", "typing_extensions", "test", "tests",
+    "torch", "numpy", "einops", "yaml", "sentinel", "generated", "typing_extensions", "conftest",
+    "setup", "sitecustomize", "usercustomize",
 }  # fmt: skip
 CONSTRUCTOR_ARGS = frozenset({"input_shape", "output_dim"})  # supplied by the runtime, never by config
 
@@ -86,10 +88,13 @@ def register_generated_model(
     _check_name(name)
     if class_name is not None and not CLASS_PATTERN.match(class_name):
         raise InvalidName("class name", class_name, "must be a Python identifier of at most 64 characters")
-    report = validate_source(source, class_name=class_name, path=(GENERATED_MODELS / f"{name}.py").as_posix())
+    shown = (GENERATED_MODELS / f"{name}.py").as_posix()
+    report = validate_source(source, class_name=class_name, filename=shown)
     if not report.accepted:
         raise ModelRejected(report)
     chosen = class_name or _only_entry_point(report)
+    if not CLASS_PATTERN.match(chosen):
+        raise InvalidName("class name", chosen, "must be a Python identifier of at most 64 characters")
     clean = _check_params(source, chosen, params or {})
     target = f"generated.{name}.{chosen}"
     if not GENERATED_TARGET.match(target):  # pragma: no cover - NAME/CLASS patterns are stricter
@@ -115,8 +120,15 @@ def register_generated_model(
 def _check_name(name: object) -> None:
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise InvalidName("model name", name, "use 1-64 characters of a-z, 0-9 and _, starting with a letter")
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED_NAMES:
-        raise InvalidName("model name", name, "is a Python keyword or the name of a module the runtime uses")
+    if (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in RESERVED_NAMES
+        or name.startswith("test")
+    ):
+        raise InvalidName(
+            "model name", name, "is a keyword, a test-like name or a module Python/the runtime uses"
+        )
 
 
 def _only_entry_point(report: Report) -> str:

@@ -83,7 +83,11 @@ class AttributeRule(Rule):
             for stmt in cls.body:
                 for name, where in _defined_names(stmt):
                     if name in TORCH_PRIVATE:
-                        yield ctx.at(self.code, where, f"{name!r} would override nn.Module internals")
+                        yield ctx.at(
+                            self.code,
+                            where,
+                            f"{name!r} would override private state of nn.Module, tensors or storages",
+                        )
 
     def _self_bindings(self, ctx: ModuleContext) -> Iterator[Violation]:
         for scope in ctx.analysis.scopes:

@@ -38,7 +38,21 @@ def test_rejected_model_writes_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["", "Tiny", "1model", "os", "torch", "class", "match", "../escape", "a/b", "x" * 65]
+    "name",
+    [
+        "",
+        "Tiny",
+        "1model",
+        "os",
+        "torch",
+        "class",
+        "match",
+        "../escape",
+        "a/b",
+        "x" * 65,
+        "conftest",
+        "test_x",
+    ],
 )
 def test_unsafe_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidName) as info:
