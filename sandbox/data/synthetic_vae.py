@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from sentinel.sandbox.data._common import scaled_sizes
 from sentinel.sandbox.data._store import SPLITS, Built
 
@@ -20,7 +21,7 @@ __all__ = ["SIZES", "build"]
 SIZES = {"train": 4000, "val": 800, "test": 800}
 SIDE = 28
 ELLIPSES = 2
-FLIP = 0.006
+FLIP = 0.003
 VERSION = 1
 
 
