@@ -9,6 +9,7 @@ stderr). Writes nothing outside the artifacts folder: the rootfs is read-only an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -67,15 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
 
-    import torch  # after the thread variables, so OpenMP starts with the right pool size
-    from sentinel.sandbox.runtime.datasets import DataInvalid
-    from sentinel.sandbox.runtime.loader import ModelLoadError, build_hook, build_model, load_dataset
+    # Config first, with stdlib + PyYAML only: a bad config fails in milliseconds, before torch.
     from sentinel.sandbox.runtime.metrics import write_summary
     from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
-    from sentinel.sandbox.runtime.trainer import Trainer, TrainingFailed, seed_everything
 
-    torch.set_num_threads(threads)
-    torch.set_num_interop_threads(1)
     artifacts = args.artifacts
     if not artifacts.is_dir():
         print(f"error: artifacts folder {artifacts} does not exist", file=sys.stderr)
@@ -91,6 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         config = validate_config(load_yaml(_read_config(args.config)))
     except (ConfigInvalid, OSError, UnicodeDecodeError) as err:
         return fail("exception", f"bad config {args.config}: {err}", EXIT_BAD_CONFIG)
+
+    import torch  # after the thread variables, so OpenMP starts with the right pool size
+
+    from sentinel.sandbox.runtime.datasets import DataInvalid
+    from sentinel.sandbox.runtime.loader import ModelLoadError, build_hook, build_model, load_dataset
+    from sentinel.sandbox.runtime.trainer import Trainer, TrainingFailed, seed_everything
+
+    torch.set_num_threads(threads)
+    with contextlib.suppress(RuntimeError):  # already fixed when main() runs twice in one process
+        torch.set_num_interop_threads(1)
     trainer_cfg = config["trainer"]
     seed_everything(config["experiment"]["seed"], trainer_cfg["deterministic"])
     try:
@@ -102,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         hook = build_hook(config["monitor"])
     except (ModelLoadError, ImportError, ValueError, TypeError) as err:
         return fail("exception", str(err).splitlines()[0] if str(err) else type(err).__name__)
-    trainer = Trainer(
-        model, data, trainer_cfg, seed=config["experiment"]["seed"], artifacts=artifacts, hook=hook
-    )
+    try:
+        trainer = Trainer(
+            model, data, trainer_cfg, seed=config["experiment"]["seed"], artifacts=artifacts, hook=hook
+        )
+    except (OSError, ValueError, RuntimeError) as err:
+        return fail("exception", f"cannot start training: {type(err).__name__}: {err}")
     try:
         result = trainer.run()
     except TrainingFailed as err:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+
 from sentinel.sandbox.runtime.registry import (
     DATASET_TASKS,
     EXPERIMENT_NAME,
@@ -34,7 +35,7 @@ __all__ = ["ConfigInvalid", "dump_yaml", "load_yaml", "validate_config"]
 MAX_PLAIN_DEPTH = 4
 MAX_PLAIN_ITEMS = 256
 MAX_PLAIN_STR = 256
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")  # no leading underscore, so no dunders
 
 
 class ConfigInvalid(ValueError):
