@@ -23,6 +23,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
+
 from sentinel.agent.configs.overrides import Override, dotted_key, parse_overrides
 from sentinel.agent.errors import ConfigError
 from sentinel.sandbox.runtime.registry import GENERATED_TARGET, GROUPS, TARGETS

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from sentinel.sandbox.data._store import SPLITS, Built
 
 __all__ = ["build"]

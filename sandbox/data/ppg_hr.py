@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from sentinel.sandbox.data._common import quiet, scaled_sizes, zscore
 from sentinel.sandbox.data._store import SPLITS, Built
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from sentinel.sandbox.runtime.datasets import Batcher, BatcherState
 from sentinel.sandbox.runtime.hooks import STOP_STATUSES
 from sentinel.sandbox.runtime.metrics import EventWriter

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from sentinel.sandbox.runtime.datasets import ArrayDataset
 from sentinel.sandbox.runtime.hooks import TrainerHook
 from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS, split_target

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
 from sentinel.sandbox.runtime.datasets import ArrayDataset, Split
 
 __all__ = ["Task", "macro_f1"]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from sentinel.sandbox.runtime.checkpoint import CheckpointKeeper, CheckpointResult
 from sentinel.sandbox.runtime.control import LoopState, RunControl, total_grad_norm
 from sentinel.sandbox.runtime.datasets import ArrayDataset, Batcher
