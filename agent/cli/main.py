@@ -15,11 +15,12 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each command module owns its group; add one line per module.
-    from sentinel.agent.cli import doctor, images, data, sandbox, validate
+    from sentinel.agent.cli import campaign, data, doctor, images, sandbox, validate
 
     app.add_typer(images.app, name="images")
     app.add_typer(data.app, name="data")
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(campaign.app, name="campaign")
     app.command("doctor")(doctor.doctor)
     app.command("validate")(validate.validate)
 

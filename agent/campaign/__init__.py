@@ -1,0 +1,6 @@
+"""The campaign engine: the crash-safe propose -> validate -> approve -> run -> record loop."""
+
+from sentinel.agent.campaign.approval import ApprovalHook, AutoApproval, Decision
+from sentinel.agent.campaign.loop import CampaignOutcome, CampaignRunner, LoopEvents
+
+__all__ = ["ApprovalHook", "AutoApproval", "CampaignOutcome", "CampaignRunner", "Decision", "LoopEvents"]

@@ -1,0 +1,202 @@
+"""`sentinel campaign run|resume|status|list`: unattended campaigns on the offline strategist."""
+
+from __future__ import annotations
+
+import math
+
+import typer
+from rich.table import Table
+
+from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_PAUSED, mapped_errors
+from sentinel.agent.cli._output import console, emit_json, err_console
+
+app = typer.Typer(help="Experiment campaigns.", no_args_is_help=True)
+
+BRAINS = ("strategist",)
+APPROVALS = ("auto",)
+
+
+def _store():
+    from sentinel.agent.store import open_store
+    from sentinel.sandbox.paths import RUNS_DIR
+
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    return open_store(RUNS_DIR / "feedback.db")
+
+
+def _runner(brain: str, approval: str, parallel: int, events):
+    from sentinel.agent.campaign import AutoApproval, CampaignRunner
+    from sentinel.agent.errors import BadInput
+    from sentinel.sandbox.paths import CONFIGS_DIR, RUNS_DIR
+
+    if brain not in BRAINS:
+        raise BadInput(f"--brain {brain!r} is not one of {', '.join(BRAINS)}")
+    if approval not in APPROVALS:
+        raise BadInput(f"--approval {approval!r} is not one of {', '.join(APPROVALS)}")
+    from sentinel.agent.brains.strategist import StrategistBrain
+
+    return CampaignRunner(
+        _store(),
+        StrategistBrain(),
+        AutoApproval(),
+        configs_dir=CONFIGS_DIR,
+        runs_dir=RUNS_DIR,
+        events=events,
+        parallel=parallel,
+    )
+
+
+def _finish(outcome, as_json: bool) -> None:
+    if as_json:
+        emit_json(outcome.to_json())
+    else:
+        best = f"{outcome.best_value:.4g}" if outcome.best_value is not None else "-"
+        console.print(f"campaign {outcome.campaign_id}: {outcome.state} ({outcome.reason})")
+        console.print(f"runs: {outcome.runs}  best {outcome.metric}: {best}  ({outcome.best_run or '-'})")
+        console.print(f"results: {outcome.folder}")
+    if outcome.state == "paused":
+        raise typer.Exit(EXIT_PAUSED)
+    raise typer.Exit(0 if outcome.state == "finished" else EXIT_FAILED)
+
+
+def _drive(start, metric: str, as_json: bool, runner_args: tuple):
+    from sentinel.agent.campaign.live import LiveView
+    from sentinel.agent.campaign.loop import QuietEvents
+
+    if as_json:
+        return start(_runner(*runner_args, QuietEvents()))
+    with LiveView(err_console, metric) as view:
+        return start(_runner(*runner_args, view))
+
+
+@app.command("run")
+def run(
+    goal: str = typer.Argument(..., help="Campaign goal: group:name (see `campaign list`) or a YAML path."),
+    budget: int = typer.Option(None, "--budget", help="Override the goal's run budget."),
+    brain: str = typer.Option("strategist", "--brain", help="strategist (offline, default)."),
+    approval: str = typer.Option("auto", "--approval", help="auto."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the brain's search (deterministic given it)."),
+    parallel: int = typer.Option(1, "--parallel", help="Containers at once (within the machine's cores)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Run a whole campaign unattended; every run in its own hardened container."""
+    from sentinel.agent.goals import check_goal_configs, load_goal
+    from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
+
+    with mapped_errors():
+        loaded = load_goal(goal, PROJECT_ROOT / "campaigns")
+        check_goal_configs(loaded, CONFIGS_DIR)
+        if budget is not None:
+            loaded = loaded.with_budget(budget)
+        outcome = _drive(
+            lambda r: r.start(loaded, seed), loaded.metric.name, as_json, (brain, approval, parallel)
+        )
+    _finish(outcome, as_json)
+
+
+@app.command("resume")
+def resume(
+    campaign: str = typer.Argument(None, help="Campaign id (default: the newest unfinished one)."),
+    parallel: int = typer.Option(1, "--parallel"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Continue a paused, failed or killed campaign exactly where its store stands."""
+    from sentinel.agent.errors import BadInput
+
+    with mapped_errors():
+        store = _store()
+        if campaign is None:
+            open_ones = store.list_campaigns(states=("running", "paused", "failed"))
+            if not open_ones:
+                raise BadInput("no unfinished campaign to resume")
+            campaign = open_ones[0].id
+        record = store.get_campaign(campaign)
+        outcome = _drive(
+            lambda r: r.resume(campaign), _metric(record), as_json, (record.brain, record.approval, parallel)
+        )
+    _finish(outcome, as_json)
+
+
+def _metric(record) -> str:
+    return str(dict(record.goal).get("metric", {}).get("name", "val/loss"))
+
+
+@app.command("status")
+def status(
+    campaign: str = typer.Argument(None, help="Campaign id (default: the newest)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Runs, best so far and the current recommendation of one campaign."""
+    from sentinel.agent.drift import assess_campaign
+    from sentinel.agent.errors import BadInput
+
+    with mapped_errors():
+        store = _store()
+        if campaign is None:
+            every = store.list_campaigns()
+            if not every:
+                raise BadInput("no campaigns yet; start one with `sentinel campaign run GOAL`")
+            campaign = every[0].id
+        record = store.get_campaign(campaign)
+        runs = store.history(campaign, include_running=True)
+        recommendation = assess_campaign(store, campaign)
+    metric = _metric(record)
+    if as_json:
+        emit_json(
+            {
+                "campaign": record.id,
+                "state": record.state,
+                "reason": record.state_reason,
+                "tier": record.tier,
+                "recommendation": recommendation.action,
+                "recommendation_reason": recommendation.reason,
+                "runs": [
+                    {
+                        "run_id": r.run_id,
+                        "status": r.status,
+                        "overrides": list(r.proposal.override_args()),
+                        "tier": r.proposal.tier,
+                        metric: r.metric(metric),
+                    }
+                    for r in runs
+                ],
+            }
+        )
+        raise typer.Exit(0)
+    table = Table(title=f"{record.id}  [{record.state}]  tier {record.tier}")
+    for column in ("#", "status", "tier", metric, "overrides", "seconds"):
+        table.add_column(column)
+    for r in runs:
+        value = r.metric(metric)
+        table.add_row(
+            str(r.proposal.seq),
+            r.status,
+            str(r.proposal.tier),
+            f"{value:.4g}" if value is not None and math.isfinite(value) else "-",
+            " ".join(r.proposal.override_args())[:60],
+            f"{r.duration_s or 0:.0f}",
+        )
+    console.print(table)
+    console.print(f"recommendation: [bold]{recommendation.action}[/] - {recommendation.reason}")
+
+
+@app.command("list")
+def list_goals(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Campaign goals shipped in campaigns/, with their descriptions."""
+    from sentinel.agent.goals import list_goals as goals_in
+    from sentinel.sandbox.paths import PROJECT_ROOT
+
+    with mapped_errors():
+        goals = goals_in(PROJECT_ROOT / "campaigns")
+    if as_json:
+        emit_json({"goals": [{"address": a, "description": d} for a, d in goals]})
+        return
+    if not goals:
+        err_console.print("error: no campaign goals in campaigns/")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    table = Table(title="campaign goals")
+    table.add_column("goal")
+    table.add_column("description")
+    for address, description in goals:
+        table.add_row(address, description)
+    console.print(table)
