@@ -72,6 +72,7 @@ class LiveView:
         best_text = f"{best_value:.4g} ({best.run_id})" if best and best_value is not None else "-"
         style = "green" if run.status == "completed" else "yellow"
         self.console.print(
-            f"[{style}]{run.status:<18}[/] run {run.proposal.seq} {self.metric}={shown}  best so far {best_text}",
+            f"[{style}]{run.status:<18}[/] run {run.proposal.seq} {self.metric}={shown}"
+            f"  best so far {best_text}",
             highlight=False,
         )
