@@ -100,7 +100,9 @@ class ModuleContext:
             if binding is None:
                 return None
             kind = classify(binding.target)
-            if kind != "namespace":
+            if kind == "member":  # attributes of an imported member are attributes of a value
+                return Step("value", ".".join([binding.target, *chain.attrs]), 0)
+            if kind == "refused":
                 return Step(kind, ".".join([binding.target, *chain.attrs]), 0)
             step = walk(binding.target, chain.attrs)
             if step.consumed < len(chain.attrs) and step.kind == "member":

@@ -36,8 +36,8 @@ _CONTAINERS = (ast.Tuple, ast.List, ast.Set)
 
 def _pure_call(ctx: ModuleContext, call: ast.Call) -> bool:
     func = call.func
-    if isinstance(func, ast.Name):
-        return func.id in PURE_BUILTINS and ctx.resolve(func).kind == "builtin"
+    if isinstance(func, ast.Name) and func.id in PURE_BUILTINS and ctx.resolve(func).kind == "builtin":
+        return True
     step = ctx.qualified(func)
     return step is not None and step.kind == "member" and step.path.startswith("math.")
 

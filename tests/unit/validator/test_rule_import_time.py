@@ -68,3 +68,9 @@ def test_type_annotations_are_fine() -> None:
     params = "x: 'torch.Tensor', m: Optional[int] = None, f: Callable[[int], int] | None = None"
     source = source.replace("def forward(self, x):", f"def forward(self, {params}) -> torch.Tensor:")
     assert check(source).accepted, check(source).violations
+
+
+def test_only_math_members_themselves_count_as_pure_calls() -> None:
+    imports = "from math import sqrt\n\nimport math\n\nimport torch\nfrom torch import nn\n"
+    assert check(model_source(imports=imports, top="S = sqrt(2.0)")).accepted
+    assert "SV108" in codes(model_source(imports=imports, top="S = sqrt.real(2.0)"))
