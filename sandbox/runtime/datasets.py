@@ -141,6 +141,11 @@ class Batcher:
     def batches_per_epoch(self) -> int:
         return math.ceil(self.size / self.batch_size)
 
+    @property
+    def exhausted(self) -> bool:
+        """Every batch of the current epoch has been served."""
+        return self._cursor >= self.size
+
     def new_epoch(self) -> None:
         self.epoch += 1
         self._order = self._rng.permutation(self.size)

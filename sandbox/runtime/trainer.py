@@ -158,10 +158,13 @@ class Trainer:
             indices = s.batcher.next()
             if indices is None:
                 self._validate(epoch_end=True)
-                if s.stop_status is None and s.batcher.epoch >= self.cfg["epochs"]:
-                    s.stop_status, s.stop_reason = "completed", "completed"
-                if s.stop_status is None:
-                    s.batcher.new_epoch()
+                # A hook may have restored a mid-epoch snapshot in on_epoch_end: then the data
+                # position is no longer at the end, and the restored epoch simply continues.
+                if s.stop_status is None and s.batcher.exhausted:
+                    if s.batcher.epoch >= self.cfg["epochs"]:
+                        s.stop_status, s.stop_reason = "completed", "completed"
+                    else:
+                        s.batcher.new_epoch()
                 continue
             if s.pending_skips > 0:
                 s.pending_skips -= 1

@@ -249,3 +249,30 @@ def test_hook_errors_fail_the_run(run_trainer: RunFn) -> None:
     with pytest.raises(TrainingFailed) as info:
         run_trainer(Broken(), epochs=1)
     assert (info.value.result.status, info.value.result.reason) == ("failed", "exception")
+
+
+def test_restore_at_epoch_end_continues_the_restored_epoch(run_trainer: RunFn) -> None:
+    """A rollback from on_epoch_end to a mid-epoch snapshot must not start a fresh epoch."""
+
+    class Hook(Recorder):
+        snap: Snapshot | None = None
+        done = False
+
+        def step(self, ctl: TrainingControl, signals: StepSignals) -> None:
+            if signals.step == 4:
+                self.snap = ctl.snapshot()
+
+        def on_epoch_end(self, ctl: TrainingControl, epoch: int, val: dict[str, float]) -> None:
+            super().on_epoch_end(ctl, epoch, val)
+            if not self.done:
+                self.done = True
+                ctl.restore(self.snap)
+
+    hook = Hook()
+    result, _, trainer = run_trainer(hook, epochs=2)
+    per_epoch = trainer.state.batcher.batches_per_epoch
+    losses = _losses(hook)
+    for original in range(5, per_epoch + 1):  # the rest of epoch 0 is replayed exactly
+        assert losses[original + per_epoch - 4] == losses[original]
+    assert hook.calls.count("epoch0") == 2 and result.epochs == 3
+    assert result.steps == per_epoch + (per_epoch - 4) + per_epoch
