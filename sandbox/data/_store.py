@@ -121,6 +121,21 @@ def read_meta(data_dir: Path, name: str) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def remove_leftovers(data_dir: Path, names: list[str]) -> None:
+    """Delete temporary folders and files a killed preparer left (`.<name>.*`, `.MANIFEST.json.*`).
+
+    Only called with the lock held, so no live preparer is writing them.
+    """
+    prefixes = tuple(f".{name}." for name in [*names, MANIFEST])
+    for entry in data_dir.iterdir():
+        if not entry.name.startswith(prefixes):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def locked(data_dir: Path) -> Iterator[None]:
     """Serialise preparers on one data folder (two `sentinel data prepare` at once)."""

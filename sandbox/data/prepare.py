@@ -71,19 +71,27 @@ def prepare_all(
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
     except OSError as err:
         raise DataError(f"cannot create data folder {data_dir}: {err.strerror}") from None
-    with _store.locked(data_dir):
-        manifest = _store.read_manifest(data_dir)
-        todo = [n for n in wanted if force or not _is_current(data_dir, n, manifest, scale)]
-        built = _build_all(data_dir, todo, scale, workers)
-        for name in todo:
-            for key in _store.dataset_files(name):
-                manifest.pop(key, None)
-            manifest.update(built[name][0])
-        if todo or not (data_dir / _store.MANIFEST).exists():
-            _store.write_manifest(data_dir, manifest)
-        return [
-            _describe(data_dir, n, reused=n not in todo, seconds=built.get(n, ({}, 0.0))[1]) for n in wanted
-        ]
+    try:
+        with _store.locked(data_dir):
+            return _prepare_locked(data_dir, wanted, force, scale, workers)
+    except OSError as err:
+        raise DataError(f"cannot write to data folder {data_dir}: {err.strerror or err}") from None
+
+
+def _prepare_locked(
+    data_dir: Path, wanted: list[str], force: bool, scale: float, workers: int | None
+) -> list[PreparedDataset]:
+    _store.remove_leftovers(data_dir, list(DATASETS))  # of a preparer killed mid-write
+    manifest = _store.read_manifest(data_dir)
+    todo = [n for n in wanted if force or not _is_current(data_dir, n, manifest, scale)]
+    built = _build_all(data_dir, todo, scale, workers)
+    for name in todo:
+        for key in _store.dataset_files(name):
+            manifest.pop(key, None)
+        manifest.update(built[name][0])
+    if todo or not (data_dir / _store.MANIFEST).exists():
+        _store.write_manifest(data_dir, manifest)
+    return [_describe(data_dir, n, reused=n not in todo, seconds=built.get(n, ({}, 0.0))[1]) for n in wanted]
 
 
 def verify(data_dir: Path, names: Sequence[str] | None = None) -> list[str]:

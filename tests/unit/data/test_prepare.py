@@ -86,6 +86,15 @@ def test_a_crash_mid_write_leaves_the_old_dataset(prepared: Path, monkeypatch: p
     assert sorted(p.name for p in prepared.iterdir()) == [".prepare.lock", "MANIFEST.json", *sorted(CHEAP)]
 
 
+def test_leftovers_of_a_killed_preparer_are_removed(prepared: Path) -> None:
+    (prepared / ".digits.x1y2").mkdir()
+    (prepared / ".digits.x1y2" / "train.npz").write_bytes(b"half")
+    (prepared / ".MANIFEST.json.tmp9").write_text("{")
+    (prepared / ".digits.old.123").mkdir()
+    prepare_all(prepared, names=CHEAP, scale=SCALE, workers=1)
+    assert sorted(p.name for p in prepared.iterdir()) == [".prepare.lock", "MANIFEST.json", *sorted(CHEAP)]
+
+
 def test_bad_requests(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unknown dataset 'mnist'"):
         prepare_all(tmp_path, names=["mnist"])
