@@ -5,6 +5,7 @@
 Each file is validated `--repeat` times after one warm-up pass; a file's time is the median
 of its runs, and the summary prints the median and 95th percentile over files, per corpus,
 plus a ~300-line model stitched from the benign corpus (the issue's "well under 50 ms" bar).
+`--clock cpu` measures process time instead of wall time, which other load disturbs less.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ CORPORA = {
 TARGET_LINES = 300
 
 
-def _median_ms(run: Callable[[], object], repeat: int) -> float:
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _median_ms(run: Callable[[], object], repeat: int, clock: Callable[[], float]) -> float:
     samples = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         run()
-        samples.append((time.perf_counter() - start) * 1000)
+        samples.append((clock() - start) * 1000)
     return statistics.median(samples)
 
 
@@ -58,7 +62,12 @@ def _stitched_model() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="runs per file (median is kept)")
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="wall", help="cpu: process time, steadier on a busy host"
+    )
     args = parser.parse_args()
+    clock = CLOCKS[args.clock]
+    print(f"clock: {args.clock}, {args.repeat} runs per file")
 
     everything: list[float] = []
     print(f"{'corpus':<10} {'files':>5} {'lines(med)':>10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
@@ -69,7 +78,7 @@ def main() -> None:
             continue
         for path in files:
             validate_path(path)  # warm-up: imports, allowlist, caches
-        times = [_median_ms(lambda p=path: validate_path(p), args.repeat) for path in files]
+        times = [_median_ms(lambda p=path: validate_path(p), args.repeat, clock) for path in files]
         lines = statistics.median(len(p.read_bytes().splitlines()) for p in files)
         everything += times
         print(
@@ -81,7 +90,7 @@ def main() -> None:
 
     source = _stitched_model()
     report = validate_source(source)
-    stitched = _median_ms(lambda: validate_source(source), args.repeat)
+    stitched = _median_ms(lambda: validate_source(source), args.repeat, clock)
     verdict = "accepted" if report.accepted else f"rejected: {sorted(report.codes)}"
     print(f"stitched benign model: {len(source.splitlines())} lines, median {stitched:.2f} ms ({verdict})")
 
