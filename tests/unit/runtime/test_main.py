@@ -121,7 +121,18 @@ def _assert_completed(run: Run) -> dict[str, Any]:
     )
     assert {p.name for p in run.artifacts.iterdir()} == ARTIFACT_FILES
     assert list(run.cwd.iterdir()) == []  # nothing written outside the artifacts folder
+    _assert_host_accepts(run)
     return run.summary
+
+
+def _assert_host_accepts(run: Run) -> None:
+    """The host's hostile-input reader takes everything the runtime wrote, notes and all."""
+    from sentinel.sandbox.artifacts import read_artifacts
+
+    read = read_artifacts(run.artifacts)
+    assert read.accepted and not read.notes, (read.rejection, read.notes)
+    assert read.summary is not None and read.summary.status == run.summary["status"]
+    assert len(read.metrics) == len((run.artifacts / "metrics.jsonl").read_text().splitlines())
 
 
 @pytest.mark.parametrize(("experiment", "dataset"), [("digits", "digits"), ("ecg_rhythm", "ecg_rhythm")])
@@ -165,6 +176,7 @@ def test_nan_loss_without_monitor_exits_diverged(runs: dict[str, Run]) -> None:
     run = runs["nan"]
     assert run.returncode == 3 and run.summary["status"] == "diverged" and run.summary["reason"] == "nan_loss"
     assert run.summary["steps"] == 4
+    _assert_host_accepts(run)
 
 
 def _main_in_process(tmp_path: Path, config: str, data: Path, capsys: pytest.CaptureFixture[str]) -> Run:

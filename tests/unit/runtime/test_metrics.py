@@ -112,3 +112,32 @@ def test_summary_is_strict_json_and_atomic(tmp_path: Path) -> None:
     write_summary(tmp_path, {"status": "diverged", "final": {"val/loss": math.nan}, "steps": 3})
     assert json.loads((tmp_path / "summary.json").read_text())["final"] == {"val/loss": None}
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_the_host_reader_accepts_what_the_writers_write(tmp_path: Path) -> None:
+    """Contract check against sandbox/artifacts: nulls, flags, faults and events all pass."""
+    from sentinel.sandbox.artifacts import read_artifacts
+
+    metrics, events = MetricsWriter(tmp_path), EventWriter(tmp_path)
+    metrics.train(1, 0, 0.5, 1.0, 1e-3)
+    metrics.train(2, 0, math.nan, math.inf, 1e-3, fault="nan_loss")
+    metrics.val(2, 0, {"loss": math.nan, "acc": 0.5, "f1": 0.4})
+    events.record(
+        {"step": 2, "anomaly": "nan", "evidence": {"loss": math.nan}, "action": "skip", "params": {}}
+    )
+    metrics.close()
+    events.close()
+    final = {"epoch": 0, "step": 2, "val/loss": math.nan}
+    summary = {
+        "status": "diverged",
+        "reason": "nan_loss",
+        "epochs": 0,
+        "steps": 2,
+        "best": None,
+        "final": final,
+    }
+    write_summary(tmp_path, summary)
+    read = read_artifacts(tmp_path)
+    assert read.accepted and not read.notes, (read.rejection, read.notes)
+    assert [m.fault for m in read.metrics] == [None, "nan_loss", None] and read.events[0].action == "skip"
+    assert read.summary is not None and read.summary.reason == "nan_loss"
