@@ -4,7 +4,25 @@
 `ResolvedConfig.to_yaml()` as /job/config.yaml and checks it again with the same registry.
 """
 
-from sentinel.agent.configs.compose import GROUP_DIRS, ResolvedConfig, compose, entries, experiments
+from sentinel.agent.configs.compose import (
+    GENERATED_DIR,
+    GROUP_DIRS,
+    ResolvedConfig,
+    compose,
+    entries,
+    experiments,
+    load_entry,
+)
 from sentinel.agent.configs.overrides import Override, parse_override
 
-__all__ = ["GROUP_DIRS", "Override", "ResolvedConfig", "compose", "entries", "experiments", "parse_override"]
+__all__ = [
+    "GENERATED_DIR",
+    "GROUP_DIRS",
+    "Override",
+    "ResolvedConfig",
+    "compose",
+    "entries",
+    "experiments",
+    "load_entry",
+    "parse_override",
+]

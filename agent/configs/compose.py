@@ -9,6 +9,11 @@ When the CLI re-picks a group, the experiment's overrides of that group are kept
 keys the new entry also has (an MLP's `hidden` means nothing to a CNN; `epochs` does to any
 trainer). Interpolations (`${...}`) are refused outright: `${oc.env:...}` would copy host
 environment variables into a config that ends up inside an image.
+
+Agent-written entries live under `configs/generated/<group dir>/` (tier-2 variants such as
+`generated/trainers/default_warm_cosine.yaml`, tier-3 models as `generated/models/<name>.{py,yaml}`)
+and are picked like any other entry (`trainer=default_warm_cosine`); a built-in entry of the same
+name always wins, so a generated file can never replace one.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ from sentinel.agent.errors import ConfigError
 from sentinel.sandbox.runtime.registry import GENERATED_TARGET, GROUPS, TARGETS
 from sentinel.sandbox.runtime.schema import ConfigInvalid, dump_yaml, load_yaml, validate_config
 
-__all__ = ["GROUP_DIRS", "ResolvedConfig", "compose", "entries", "experiments"]
+__all__ = ["GENERATED_DIR", "GROUP_DIRS", "ResolvedConfig", "compose", "entries", "experiments", "load_entry"]
 
 GROUP_DIRS = {"dataset": "datasets", "model": "models", "trainer": "trainers", "monitor": "monitor"}
-GENERATED_MODELS = Path("generated") / "models"
+GENERATED_DIR = Path("generated")
+GENERATED_MODELS = GENERATED_DIR / "models"
 EXPERIMENT_KEYS = frozenset({"description", "defaults", "seed", "overrides"})
 MAX_FILE_BYTES = 256 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
@@ -59,13 +65,20 @@ def experiments(configs_dir: Path) -> list[str]:
 
 
 def entries(configs_dir: Path, group: str) -> list[str]:
-    """Entry names of `group`; generated models are listed after the built-in ones."""
+    """Entry names of `group`; generated ones (configs/generated/<dir>/) after the built-in ones."""
     if group not in GROUP_DIRS:
         raise ConfigError(f"unknown config group {group!r} ({', '.join(GROUP_DIRS)})")
     names = _names(Path(configs_dir) / GROUP_DIRS[group])
-    if group == "model":
-        names += [n for n in _names(Path(configs_dir) / GENERATED_MODELS) if n not in names]
-    return names
+    generated = _names(Path(configs_dir) / GENERATED_DIR / GROUP_DIRS[group])
+    return names + [n for n in generated if n not in names]
+
+
+def load_entry(configs_dir: Path, group: str, name: str) -> dict[str, Any]:
+    """One group entry as written (built-in first, then generated): the base a tier-2 variant
+    starts from. ConfigError if the group, the name or the file is bad."""
+    if group not in GROUP_DIRS:
+        raise ConfigError(f"unknown config group {group!r} ({', '.join(GROUP_DIRS)})")
+    return _load_entry(Path(configs_dir), group, name)
 
 
 def compose(experiment: str, overrides: list[str], configs_dir: Path) -> ResolvedConfig:
@@ -137,8 +150,8 @@ def _load_entry(configs_dir: Path, group: str, name: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(f"{group} entry {name!r} is not a plain name")
     path = configs_dir / GROUP_DIRS[group] / f"{name}.yaml"
-    if group == "model" and not path.is_file():
-        path = configs_dir / GENERATED_MODELS / f"{name}.yaml"
+    if not path.is_file():
+        path = configs_dir / GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(
             f"unknown {group} entry {name!r} (known: {', '.join(entries(configs_dir, group)) or 'none'})"
