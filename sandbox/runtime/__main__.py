@@ -13,6 +13,7 @@ import contextlib
 import math
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (OSError, ValueError, RuntimeError) as err:
         return fail("exception", f"cannot start training: {type(err).__name__}: {err}")
+    cpu_start = time.process_time()
     try:
         result = trainer.run()
     except TrainingFailed as err:
@@ -122,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: training failed: {type(cause).__name__}: {cause}", file=sys.stderr)
         traceback.print_exception(cause, limit=8, file=sys.stderr)
     write_summary(artifacts, result.summary())
+    cpu = time.process_time() - cpu_start  # with wall seconds, tells contention from slowness
     rate = result.steps / result.seconds if result.seconds > 0 else 0.0
     print(
         f"sentinel-runtime: status={result.status} reason={result.reason} epochs={result.epochs} "
-        f"steps={result.steps} seconds={result.seconds:.2f} steps_per_s={rate:.1f} threads={threads} "
+        f"steps={result.steps} seconds={result.seconds:.2f} cpu_seconds={cpu:.2f} steps_per_s={rate:.1f} "
+        f"threads={threads} "
         f"checkpoint={result.checkpoint.reason} checkpoint_bytes={result.checkpoint.bytes} "
         f"metrics_truncated={result.metrics_truncated} events_dropped={result.events_dropped}",
         flush=True,
