@@ -77,17 +77,29 @@ def new_run_id(experiment: str) -> str:
 
 
 def _model_class(source: str) -> str:
-    """The first top-level class that subclasses something named Module (parse only, never run)."""
+    """The class a model file offers the registry (parse only, never run): the first top-level
+    nn.Module subclass whose __init__ takes (input_shape, output_dim), else the first subclass."""
     try:
         tree = ast.parse(source)
     except SyntaxError as err:
         raise BadInput(f"model file does not parse: line {err.lineno}: {err.msg}") from None
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            for base in node.bases:
-                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
-                if name == "Module":
+    modules = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(
+            (base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")) == "Module"
+            for base in node.bases
+        )
+    ]
+    for node in modules:
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                names = [a.arg for a in item.args.args[1:3]]
+                if names == ["input_shape", "output_dim"]:
                     return node.name
+    if modules:
+        return modules[0].name
     raise BadInput("model file defines no nn.Module subclass")
 
 

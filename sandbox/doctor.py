@@ -16,7 +16,7 @@ from pathlib import Path
 from sentinel.sandbox import daemon
 from sentinel.sandbox.engine import Engine
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
-from sentinel.sandbox.images import current_runtime_tag, ensure_runtime_image
+from sentinel.sandbox.images import current_runtime_tag, ensure_runtime_image, prune_old_runtimes
 
 Progress = Callable[[str], None]
 
@@ -109,6 +109,10 @@ def run_doctor(
                 present = True
             except SandboxError as err:
                 checks.append(Check("runtime image", False, str(err)))
+        if present and fix:
+            pruned = prune_old_runtimes(engine, keep=tag)
+            if pruned:
+                fixed.append(f"removed {len(pruned)} outdated runtime image tag(s)")
         if not any(c.name == "runtime image" for c in checks):
             detail = (
                 f"{tag} present" if present else f"{tag} missing or out of date: run `sentinel images build`"

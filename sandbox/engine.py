@@ -16,6 +16,7 @@ from typing import IO, Any
 import docker
 import docker.errors
 import requests.exceptions
+
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 
 RUN_LABEL = "io.sentinel.run_id"  # every container and per-run image Sentinel makes carries it
@@ -121,9 +122,8 @@ class Engine:
             self._client.api.tag(ref, repository, tag)
 
     def remove_image(self, ref: str) -> None:
-        with _translated(f"remove image {ref}"):
-            with suppress(docker.errors.ImageNotFound):
-                self._client.api.remove_image(ref, force=True, noprune=False)
+        with _translated(f"remove image {ref}"), suppress(docker.errors.ImageNotFound):
+            self._client.api.remove_image(ref, force=True, noprune=False)
 
     def image_tags(self, repository: str) -> list[str]:
         with _translated("list images"):
@@ -134,9 +134,8 @@ class Engine:
 
     def untag_image(self, tag: str) -> None:
         """Remove a tag (and the image if nothing else holds it); an image in use is kept."""
-        with _translated(f"remove tag {tag}"):
-            with suppress(docker.errors.ImageNotFound, docker.errors.APIError):
-                self._client.api.remove_image(tag, force=False, noprune=False)
+        with _translated(f"remove tag {tag}"), suppress(docker.errors.APIError):  # ImageNotFound included
+            self._client.api.remove_image(tag, force=False, noprune=False)
 
     def images_with_label(self, label: str) -> list[str]:
         with _translated("list images"):
@@ -194,9 +193,8 @@ class Engine:
         return data[-max_bytes:]
 
     def remove_container(self, container_id: str) -> None:
-        with _translated("remove a container"):
-            with suppress(docker.errors.NotFound):
-                self._client.api.remove_container(container_id, force=True, v=True)
+        with _translated("remove a container"), suppress(docker.errors.NotFound):
+            self._client.api.remove_container(container_id, force=True, v=True)
 
     def containers_with_label(self, label: str) -> list[str]:
         with _translated("list containers"):

@@ -213,15 +213,21 @@ def ensure_runtime_image(
         context = _tar_context({"Dockerfile": dockerfile.encode(), f"dist/{wheel.name}": wheel})
         image_id = engine.build_image(context, runtime_tag, labels={f"{LABEL_PREFIX}role": "runtime"})
     engine.tag_image(runtime_tag, RUNTIME_REPO, "latest")
-    _prune_old_runtimes(engine, keep=runtime_tag)
     return ImageRef(runtime_tag, image_id, built=True, seconds=time.monotonic() - started)
 
 
-def _prune_old_runtimes(engine: Engine, keep: str) -> None:
-    """Older runtime layers are dead weight once a new one exists; ones still in use stay."""
+def prune_old_runtimes(engine: Engine, keep: str) -> list[str]:
+    """Untag runtime layers other than `keep` (and latest); ones still in use stay.
+
+    Only `doctor --fix` calls this: pruning inside a build could pull an image from under a
+    run or a test session that resolved the previous tag a moment ago.
+    """
+    removed = []
     for tag in engine.image_tags(RUNTIME_REPO):
         if tag not in {keep, f"{RUNTIME_REPO}:latest"}:
             engine.untag_image(tag)
+            removed.append(tag)
+    return removed
 
 
 def build_run_image(
