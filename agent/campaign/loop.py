@@ -172,6 +172,9 @@ class CampaignRunner:
             stop.set()
             beat.join(timeout=HEARTBEAT_S * 2)
             self.store.release_campaign(campaign_id)
+        from sentinel.agent.dashboard import write_campaign_dashboard  # its failures become a note
+
+        self.events.note(write_campaign_dashboard(self.store, campaign_id, self.runs_dir))
         return outcome
 
     def _loop(self, campaign_id: str, goal: CampaignGoal, pool: ThreadPoolExecutor) -> CampaignOutcome:

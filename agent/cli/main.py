@@ -15,7 +15,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each command module owns its group; add one line per module.
-    from sentinel.agent.cli import campaign, data, doctor, images, sandbox, validate
+    from sentinel.agent.cli import campaign, dashboard, data, doctor, images, sandbox, validate
 
     app.add_typer(images.app, name="images")
     app.add_typer(data.app, name="data")
@@ -23,6 +23,7 @@ def _register() -> None:
     app.add_typer(campaign.app, name="campaign")
     app.command("doctor")(doctor.doctor)
     app.command("validate")(validate.validate)
+    app.command("dashboard")(dashboard.dashboard)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from sentinel.agent.dashboard.data import (
     gather,
 )
 from sentinel.agent.dashboard.mlflow import export_mlflow
-from sentinel.agent.dashboard.page import render_dashboard, write_dashboard
+from sentinel.agent.dashboard.page import render_dashboard, write_campaign_dashboard, write_dashboard
 
 __all__ = [
     "BenchCurves",
@@ -34,5 +34,6 @@ __all__ = [
     "gather",
     "render_bench_page",
     "render_dashboard",
+    "write_campaign_dashboard",
     "write_dashboard",
 ]

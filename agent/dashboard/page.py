@@ -8,6 +8,7 @@ formatters, and the page has no script, so a hostile override or rationale stays
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import secrets
@@ -24,7 +25,9 @@ from sentinel.agent.dashboard.svg import PALETTE, Lane, Marker, Series, line_cha
 if TYPE_CHECKING:
     from sentinel.agent.store import FeedbackStore
 
-__all__ = ["MAX_PLOTTED", "render_dashboard", "write_dashboard"]
+__all__ = ["MAX_PLOTTED", "render_dashboard", "write_campaign_dashboard", "write_dashboard"]
+
+_log = logging.getLogger(__name__)
 
 MAX_PLOTTED = 40  # runs drawn in the curve charts (best first); the table lists every run
 ACTION_SHAPES = {"lr_cut": "triangle", "rollback": "diamond", "reinit": "square", "stop": "cross"}
@@ -329,3 +332,17 @@ def write_dashboard(store: FeedbackStore, campaign_id: str, out: Path, runs_dir:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def write_campaign_dashboard(store: FeedbackStore, campaign_id: str, runs_dir: Path) -> str:
+    """The campaign loop's end-of-campaign hook: write `<runs>/<campaign>/dashboard.html`.
+
+    Returns the note the loop prints. Never raises an Exception: a dashboard is a report, and
+    failing to write one must not fail (or un-finish) the campaign it reports on.
+    """
+    try:
+        path = write_dashboard(store, campaign_id, runs_dir / campaign_id / "dashboard.html", runs_dir)
+    except Exception as err:
+        _log.warning("dashboard of %s not written", campaign_id, exc_info=True)
+        return f"dashboard not written ({type(err).__name__}); `sentinel dashboard {campaign_id}` retries"
+    return f"dashboard: {path}"
