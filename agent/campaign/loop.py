@@ -121,7 +121,7 @@ class CampaignRunner:
     # entry points ---------------------------------------------------------------------------
     def start(self, goal: CampaignGoal, seed: int) -> CampaignOutcome:
         campaign = self.store.create_campaign(
-            goal, seed=seed, brain=self.brain.name, approval=self.approval.name
+            goal, seed=seed, brain=self.brain.name, approval=self.approval.mode
         )
         self.events.note(f"campaign {campaign.id} started ({goal.address}, seed {seed})")
         return self._drive(campaign.id)
@@ -282,7 +282,7 @@ class CampaignRunner:
     def _approve(self, proposal: ProposalRecord) -> None:
         decision = self.approval.decide(proposal)
         if decision is None:
-            raise CampaignPaused(f"proposal {proposal.seq} waits for review; record a decision, then resume")
+            raise CampaignPaused(self.approval.pause_message(proposal))
         self.store.record_approval(
             proposal.id, decision.decision, decision.reviewer, bundle_sha256=decision.bundle_sha256
         )
@@ -294,6 +294,11 @@ class CampaignRunner:
             campaign_id, isolation=goal.sandbox.isolation, out_dir=str(self.runs_dir / campaign_id)
         )
         if claim is None:
+            return
+        refusal = self.approval.before_run(claim.proposal, self.store.approvals(claim.proposal.id))
+        if refusal:  # what was approved is no longer what would run: record it, never launch
+            self.store.record_run(claim.run.run_id, "rejected_by_reviewer", reason=refusal)
+            self.events.note(f"proposal {claim.proposal.seq} refused: {refusal}")
             return
         self.events.run_started(claim, None)
         self._running[claim.run.run_id] = pool.submit(self._run_one, campaign_id, goal, claim)
