@@ -10,5 +10,6 @@ CONFIGS_DIR = PROJECT_ROOT / "configs"
 IMAGES_DIR = PROJECT_ROOT / "images"
 DATA_DIR = Path(os.environ.get("SENTINEL_DATA", PROJECT_ROOT / "data"))
 RUNS_DIR = Path(os.environ.get("SENTINEL_RUNS", PROJECT_ROOT / "runs"))
+REVIEWS_DIR = Path(os.environ.get("SENTINEL_REVIEWS", PROJECT_ROOT / "reviews"))  # offline review bundles
 # Large, rebuildable material (debootstrap root, wheelhouse, artifact volume files).
 CACHE_DIR = Path(os.environ.get("SENTINEL_CACHE", "/var/cache/sentinel"))

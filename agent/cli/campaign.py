@@ -13,7 +13,9 @@ from sentinel.agent.cli._output import console, emit_json, err_console
 app = typer.Typer(help="Experiment campaigns.", no_args_is_help=True)
 
 BRAINS = ("strategist",)
-APPROVALS = ("auto",)
+APPROVAL_HELP = (
+    "auto, terminal, offline (review bundles, exit 4) or policy:MODULE:FUNCTION (see docs/approval.md)."
+)
 
 
 def _store():
@@ -25,20 +27,24 @@ def _store():
 
 
 def _runner(brain: str, approval: str, parallel: int, events):
-    from sentinel.agent.campaign import AutoApproval, CampaignRunner
+    from sentinel.agent.campaign import CampaignRunner
+    from sentinel.agent.campaign.approval import make_hook
     from sentinel.agent.errors import BadInput
-    from sentinel.sandbox.paths import CONFIGS_DIR, RUNS_DIR
+    from sentinel.sandbox.paths import CONFIGS_DIR, REVIEWS_DIR, RUNS_DIR
 
     if brain not in BRAINS:
         raise BadInput(f"--brain {brain!r} is not one of {', '.join(BRAINS)}")
-    if approval not in APPROVALS:
-        raise BadInput(f"--approval {approval!r} is not one of {', '.join(APPROVALS)}")
+    store = _store()
+    live = getattr(events, "progress", None)  # the live view pauses while a person answers
+    hook = make_hook(
+        approval, store, configs_dir=CONFIGS_DIR, reviews_dir=REVIEWS_DIR, console=err_console, live=live
+    )
     from sentinel.agent.brains.strategist import StrategistBrain
 
     return CampaignRunner(
-        _store(),
+        store,
         StrategistBrain(),
-        AutoApproval(),
+        hook,
         configs_dir=CONFIGS_DIR,
         runs_dir=RUNS_DIR,
         events=events,
@@ -74,7 +80,7 @@ def run(
     goal: str = typer.Argument(..., help="Campaign goal: group:name (see `campaign list`) or a YAML path."),
     budget: int = typer.Option(None, "--budget", help="Override the goal's run budget."),
     brain: str = typer.Option("strategist", "--brain", help="strategist (offline, default)."),
-    approval: str = typer.Option("auto", "--approval", help="auto."),
+    approval: str = typer.Option("auto", "--approval", help=APPROVAL_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed of the brain's search (deterministic given it)."),
     parallel: int = typer.Option(1, "--parallel", help="Containers at once (within the machine's cores)."),
     as_json: bool = typer.Option(False, "--json"),
@@ -98,9 +104,11 @@ def run(
 def resume(
     campaign: str = typer.Argument(None, help="Campaign id (default: the newest unfinished one)."),
     parallel: int = typer.Option(1, "--parallel"),
+    approval: str = typer.Option(None, "--approval", help="A policy campaign's policy:MODULE:FUNCTION."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Continue a paused, failed or killed campaign exactly where its store stands."""
+    from sentinel.agent.campaign.approval import mode_of
     from sentinel.agent.errors import BadInput
 
     with mapped_errors():
@@ -111,8 +119,17 @@ def resume(
                 raise BadInput("no unfinished campaign to resume")
             campaign = open_ones[0].id
         record = store.get_campaign(campaign)
+        if approval is not None and mode_of(approval) != record.approval:
+            raise BadInput(
+                f"campaign {campaign} was started with --approval {record.approval}; resume keeps it"
+            )
+        if approval is None and record.approval == "callback":
+            raise BadInput(
+                f"campaign {campaign} uses a Python policy: pass --approval policy:MODULE:FUNCTION"
+            )
+        spec = approval or record.approval
         outcome = _drive(
-            lambda r: r.resume(campaign), _metric(record), as_json, (record.brain, record.approval, parallel)
+            lambda r: r.resume(campaign), _metric(record), as_json, (record.brain, spec, parallel)
         )
     _finish(outcome, as_json)
 
