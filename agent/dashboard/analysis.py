@@ -73,16 +73,25 @@ def _spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return cov / den if den else None
 
 
+def _effective(view: RunView) -> dict[str, object]:
+    """The run's overrides, with a generated model standing in for the `model` choice it replaces."""
+    config: dict[str, object] = dict(view.run.proposal.overrides)
+    if view.run.proposal.model_ref and "model" not in config:
+        config["model"] = view.run.proposal.model_ref
+    return config
+
+
 def what_helped(data: DashboardData) -> list[str]:
     """Sentences on the overrides that went with better results, strongest first."""
     ranked = [v for v in data.runs if v.rank is not None and v.value is not None]
     if len(ranked) < MIN_RUNS:
         return []
     sign = 1.0 if data.mode == "min" else -1.0
-    keys = sorted({k for v in ranked for k in v.run.proposal.overrides})
+    configs = [_effective(v) for v in ranked]
+    keys = sorted({k for c in configs for k in c})
     found: list[tuple[float, str]] = []
     for key in keys:
-        values = [(v.run.proposal.overrides.get(key), sign * (v.value or 0.0)) for v in ranked]
+        values = [(c.get(key), sign * (v.value or 0.0)) for c, v in zip(configs, ranked, strict=True)]
         numeric = [(float(x), y) for x, y in values if isinstance(x, int | float) and not isinstance(x, bool)]
         if len(numeric) == len(values):
             rho = _spearman([x for x, _ in numeric], [y for _, y in numeric])
