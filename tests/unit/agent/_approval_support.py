@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import types
 from dataclasses import replace
@@ -107,10 +108,30 @@ def runner(
     runs_dir: Path,
     launcher: ArtifactLauncher,
     brain: Brain | None = None,
+    configs_dir: Path = CONFIGS_DIR,
 ) -> CampaignRunner:
     return CampaignRunner(
-        store, brain or ListBrain(), hook, configs_dir=CONFIGS_DIR, runs_dir=runs_dir, launcher=launcher
+        store, brain or ListBrain(), hook, configs_dir=configs_dir, runs_dir=runs_dir, launcher=launcher
     )
+
+
+def generated_model_source(hidden: int = 256) -> str:
+    """A tier-3 model as a generator would write it: the built-in MLP, renamed and widened."""
+    from sentinel.agent.review.content import builtin_models_dir
+
+    source = (builtin_models_dir() / "mlp.py").read_text()
+    return source.replace("class MLP(", "class WideMLP(").replace(
+        "hidden: int = 128", f"hidden: int = {hidden}"
+    )
+
+
+def configs_with_generated_model(target: Path) -> Path:
+    """A private copy of configs/ with the generated model `wide_mlp` registered (validator first)."""
+    from sentinel.validator import register_generated_model
+
+    shutil.copytree(CONFIGS_DIR, target, ignore=shutil.ignore_patterns("generated"))
+    register_generated_model(generated_model_source(), "wide_mlp", target)
+    return target
 
 
 def main(argv: list[str]) -> None:

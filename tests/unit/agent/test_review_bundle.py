@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from _approval_support import goal
+from _approval_support import configs_with_generated_model, generated_model_source, goal
 
 from sentinel.agent.configs import compose
 from sentinel.agent.review import (
@@ -23,27 +22,13 @@ from sentinel.agent.review import (
     read_seal,
     write_bundle,
 )
-from sentinel.agent.review.content import builtin_models_dir
 from sentinel.agent.store import FeedbackStore, ProposalRecord
-from sentinel.sandbox.paths import CONFIGS_DIR
 from sentinel.sandbox.runtime.schema import load_yaml
-from sentinel.validator import register_generated_model
-
-WIDE_MLP = (
-    (builtin_models_dir() / "mlp.py")
-    .read_text()
-    .replace("class MLP(", "class WideMLP(")
-    .replace("hidden: int = 128", "hidden: int = 256")
-)
 
 
 @pytest.fixture
 def configs(tmp_path: Path) -> Path:
-    """A private copy of configs/ with one registered generated model (tier 3)."""
-    target = tmp_path / "configs"
-    shutil.copytree(CONFIGS_DIR, target, ignore=shutil.ignore_patterns("generated"))
-    register_generated_model(WIDE_MLP, "wide_mlp", target)
-    return target
+    return configs_with_generated_model(tmp_path / "configs")
 
 
 def validated(
@@ -125,7 +110,7 @@ def test_tier3_bundle_diffs_against_the_closest_builtin_and_carries_the_report(
     assert "_target_: generated.wide_mlp.WideMLP" in bundle.text("config.diff")
     # the generated code changes -> the bundle changes (this is what refuses a run later)
     path = configs / "generated" / "models" / "wide_mlp.py"
-    path.write_text(WIDE_MLP.replace("hidden: int = 256", "hidden: int = 512"))
+    path.write_text(generated_model_source(hidden=512))
     assert build_bundle(p, configs).sha256 != bundle.sha256
 
 
