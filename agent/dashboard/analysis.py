@@ -26,12 +26,12 @@ STATUS_WORDS = {
     "diverged": "diverged",
     "failed": "failed",
     "timeout": "timed out",
-    "oom": "ran out of memory",
-    "killed": "were killed",
-    "artifact_rejected": "had their artifacts rejected",
-    "rejected_by_validator": "were rejected by the validator",
-    "rejected_by_reviewer": "were rejected by a reviewer",
-    "running": "are still running",
+    "oom": "out of memory",
+    "killed": "killed",
+    "artifact_rejected": "with artifacts rejected",
+    "rejected_by_validator": "rejected by the validator",
+    "rejected_by_reviewer": "rejected by a reviewer",
+    "running": "still running",
 }
 ACTION_WORDS = {
     "continue": "keep searching around the best configuration",

@@ -315,7 +315,7 @@ def timeline_chart(chart: str, lanes: Sequence[Lane], *, title: str, start: floa
     row, left, right, top = 26, 150, 16, 12
     height = top + row * len(lanes) + 34
     minutes = [(t - start) / 60 for t in times]
-    sx = _Scale(*_bounds(minutes, 0.03), left, width - right)
+    sx = _Scale(min(0.0, *minutes), max(1.0, *minutes) * 1.03, left, width - right)  # from the start on
     body = [
         f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{row * len(lanes)}" fill="#fff"'
         ' stroke="#d0d4da"/>'

@@ -1,6 +1,7 @@
-"""The campaign dashboard on a real FeedbackStore in tmp_path with real artifact folders read
-back through the hostile reader: gathered numbers, ranking, compute saved, the page's content,
-self-containment, and escaping of hostile overrides, rationales and reasons."""
+"""Gathering a campaign's dashboard from a real FeedbackStore in tmp_path with real artifact
+folders read back through the hostile reader: ranking, improvement, curves and interventions,
+compute saved by the monitor, timeline, generated models and the written analysis. The builder
+here is shared by the other test_dashboard_* modules."""
 
 from __future__ import annotations
 
