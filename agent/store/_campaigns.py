@@ -16,7 +16,7 @@ from sentinel.agent.store._values import (
     CAMPAIGN_STATES,
     CAMPAIGN_TRANSITIONS,
     check,
-    check_text,
+    clean_text,
     numbers_json,
 )
 from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict
@@ -107,7 +107,7 @@ class CampaignsMixin(StoreBase):
         """
         if state not in CAMPAIGN_STATES:
             raise BadRecord("state", f"{state!r} is not one of {sorted(CAMPAIGN_STATES)}")
-        check_text("reason", reason, MAX_REASON)
+        reason = clean_text(reason, MAX_REASON)
         with self._db.write() as conn:
             row = self._campaign_row(conn, campaign_id)
             if row["state"] != state:
@@ -181,7 +181,7 @@ class CampaignsMixin(StoreBase):
         `from_tier`, when given, must equal the current tier (a stale view is refused, not
         applied twice); `to_tier` must be above it and within the goal's max_tier.
         """
-        check_text("reason", reason, MAX_REASON)
+        reason = clean_text(reason, MAX_REASON)
         evidence_json = numbers_json("evidence", evidence)
         at = self._now(now)
         with self._db.write() as conn:

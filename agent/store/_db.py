@@ -101,6 +101,11 @@ class Database:
         try:
             self._configure()
             self.version = self._upgrade()
+        except sqlite3.Error as err:  # read-only file, full disk, a broken migration...
+            self.conn.close()
+            raise StoreUnavailable(
+                self.path, f"cannot open or upgrade it ({type(err).__name__}: {err})"
+            ) from err
         except BaseException:
             self.conn.close()
             raise

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._records import ApprovalRecord, ProposalRecord
-from sentinel.agent.store._values import Scalar, check, check_text, scalars_json
+from sentinel.agent.store._values import Scalar, check, clean_text, scalars_json
 from sentinel.agent.store.errors import BadRecord, StateConflict
 
 __all__ = ["MAX_RATIONALE", "ProposalsMixin"]
@@ -46,7 +46,7 @@ class ProposalsMixin(StoreBase):
         first. `rationale` is Sentinel's (or the brain's) wording, never artifact text.
         """
         check("name", "brain", brain)
-        check_text("rationale", rationale, MAX_RATIONALE, multiline=True)
+        rationale = clean_text(rationale, MAX_RATIONALE, multiline=True)
         overrides_json = scalars_json("overrides", overrides)
         if model_ref is not None:
             check("model_ref", "model_ref", model_ref)
@@ -121,7 +121,7 @@ class ProposalsMixin(StoreBase):
         can simply validate again.
         """
         target = "validated" if accepted else "rejected_by_validator"
-        check_text("reason", reason, MAX_REASON)
+        reason = clean_text(reason, MAX_REASON)
         if config_sha256 is not None:
             check("sha256", "config_sha256", config_sha256)
         at = self._now(now)

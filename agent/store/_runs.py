@@ -16,7 +16,14 @@ from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._campaigns import DEFAULT_STALE_S
 from sentinel.agent.store._process import Owner, is_alive, this_process
 from sentinel.agent.store._records import Claim, ProposalRecord, StaleRun
-from sentinel.agent.store._values import FINISHED_STATUSES, ISOLATIONS, check, finite, numbers_json
+from sentinel.agent.store._values import (
+    FINISHED_STATUSES,
+    ISOLATIONS,
+    check,
+    clean_text,
+    finite,
+    numbers_json,
+)
 from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
 from sentinel.sandbox.artifacts import vocabulary as vocab
 
@@ -31,9 +38,8 @@ REQUEUE_REASON = "requeued: the process running it died before recording a resul
 
 
 def clean_reason(text: str) -> str:
-    """Sentinel's own reason, made safe to store: a result is never lost over its wording."""
-    flat = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    return flat[:MAX_REASON]
+    """A run's reason, made safe to store: a result is never lost over its wording."""
+    return clean_text(text, MAX_REASON)
 
 
 def _artifact_rows(artifacts: RunArtifacts | None) -> tuple[dict, list[tuple], list[tuple]]:

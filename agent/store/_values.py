@@ -26,6 +26,7 @@ __all__ = [
     "Scalar",
     "check",
     "check_text",
+    "clean_text",
     "finite",
     "numbers_json",
     "scalars_json",
@@ -106,6 +107,14 @@ def check_text(field: str, value: object, limit: int, multiline: bool = False) -
     if not all(ch.isprintable() or ch in allowed for ch in value):
         raise BadRecord(field, "contains control characters")
     return value
+
+
+def clean_text(value: object, limit: int, multiline: bool = False) -> str:
+    """Sentinel's own wording made safe to store: control characters become spaces (newlines
+    survive when `multiline`) and the text is cut at `limit`. Used where refusing would lose a
+    state change over its wording (reasons, rationales); never for keys or enumerations."""
+    keep = {"\n"} if multiline else set()
+    return "".join(ch if ch.isprintable() or ch in keep else " " for ch in str(value))[:limit]
 
 
 def finite(value: object) -> float | None:

@@ -50,6 +50,9 @@ class FeedbackStore(CampaignsMixin, ProposalsMixin, RunsMixin, QueriesMixin):
         return self._db.version
 
     def close(self) -> None:
+        with _OPEN_LOCK:
+            for key in [k for k, v in _OPEN.items() if v is self]:
+                del _OPEN[key]
         self._db.close()
 
     def __enter__(self) -> FeedbackStore:

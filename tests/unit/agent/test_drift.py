@@ -276,3 +276,13 @@ def test_observations_and_assess_campaign_from_the_store(tmp_path: Path) -> None
             rec.action == "continue" and rec.evidence["best"] == 0.93 and rec.evidence["budget_runs"] == 5.0
         )
         assert rec.untried_models == ()  # digits:quick lists mlp and cnn1d: both tried
+
+
+def test_an_escalation_recommendation_can_be_recorded_as_is(tmp_path: Path) -> None:
+    obs = roots(5.0, 4.0, model="mlp") + roots(4.1, 4.2, 4.05, start=3, model="cnn1d")
+    rec = assess(obs, mode="min", budget_runs=20, max_tier=3, known_models=("mlp", "cnn1d"))
+    assert rec.action == "escalate" and rec.to_tier == 2
+    with FeedbackStore(tmp_path / "f.db") as store:
+        store.create_campaign(load_goal("ppg:hr_optimize"), seed=0, campaign_id="camp")
+        esc = store.record_escalation("camp", rec.to_tier, rec.reason, rec.evidence, from_tier=1)
+        assert dict(esc.evidence) == dict(rec.evidence) and esc.reason == rec.reason

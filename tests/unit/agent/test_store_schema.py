@@ -16,6 +16,7 @@ from sentinel.agent.store import (
     FeedbackStore,
     NotAStore,
     SchemaTooNew,
+    StoreUnavailable,
     load_migrations,
 )
 
@@ -150,11 +151,18 @@ def test_a_failing_migration_changes_nothing(v1: Path, tmp_path: Path) -> None:
         "ALTER TABLE campaigns ADD COLUMN note TEXT;\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n"
     )
     before = schema_of(v1)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreUnavailable, match="no such table: no_such_table"):
         FeedbackStore(v1, migrations=load_migrations(folder))
     assert schema_of(v1) == before
     with FeedbackStore(v1) as store:
         assert store.schema_version == 1
+
+
+def test_a_store_that_cannot_be_opened_is_an_environment_problem(tmp_path: Path) -> None:
+    (tmp_path / "a-folder.db").mkdir()
+    with pytest.raises(StoreUnavailable) as err:
+        FeedbackStore(tmp_path / "a-folder.db")
+    assert err.value.exit_code == 3 and "a-folder.db" in str(err.value)
 
 
 def test_migrations_must_be_numbered_without_gaps(tmp_path: Path) -> None:
