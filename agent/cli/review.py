@@ -37,7 +37,7 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Every review bundle with its state (pending, approved, rejected, modified) and integrity."""
-    from sentinel.agent.review import list_bundles
+    from sentinel.agent.review import list_bundles, printable
 
     with mapped_errors():
         found = [s for s in list_bundles(_root(), campaign) if not pending or s.state == "pending"]
@@ -58,7 +58,7 @@ def list_cmd(
             str(s.proposal.get("tier", "?")),
             _state_text(s),
             (s.current or "-")[:12],
-            Text(" ".join(str(a) for a in s.proposal.get("override_args", []))[:60]),
+            Text(printable(" ".join(str(a) for a in s.proposal.get("override_args", [])))[:60]),
         )
     console.print(table)
 
@@ -69,7 +69,7 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The proposal, its config and model diffs (syntax-highlighted) and the validator report."""
-    from sentinel.agent.review import find_bundle, inspect
+    from sentinel.agent.review import find_bundle, inspect, printable
 
     with mapped_errors():
         status = inspect(find_bundle(_root(), review_id))
@@ -79,17 +79,17 @@ def show(
     doc = status.proposal
     head = Table.grid(padding=(0, 2))
     for key in ("campaign", "seq", "experiment", "tier", "brain", "lineage", "parent_id", "model_ref"):
-        head.add_row(Text(key, style="bold"), Text(str(doc.get(key, "-"))))
+        head.add_row(Text(key, style="bold"), Text(printable(str(doc.get(key, "-")))))
     args = " ".join(map(str, doc.get("override_args", []))) or "-"
-    head.add_row(Text("overrides", style="bold"), Text(args))
-    head.add_row(Text("rationale", style="bold"), Text(str(doc.get("rationale", "-"))))
+    head.add_row(Text("overrides", style="bold"), Text(printable(args)))
+    head.add_row(Text("rationale", style="bold"), Text(printable(str(doc.get("rationale", "-")))))
     head.add_row(Text("state", style="bold"), _state_text(status))
     head.add_row(Text("bundle sha256", style="bold"), Text(status.current or "-"))
     console.print(Panel(head, title=f"review {status.proposal_id}  ({status.folder})", title_align="left"))
     for name, lexer in DIFF_FILES:
         path = status.folder / name
         if path.is_file() and not path.is_symlink():
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = printable(path.read_text(encoding="utf-8", errors="replace"))
             console.print(Panel(Syntax(text, lexer, theme="ansi_dark", word_wrap=True), title=name))
     if status.state == "pending" and status.intact:
         ref = status.proposal_id

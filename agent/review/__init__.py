@@ -5,6 +5,7 @@ campaign; `sentinel review` shows and decides it; `campaign resume` records the 
 docs/approval.md for the whole flow.
 """
 
+from sentinel.agent.review._text import printable
 from sentinel.agent.review.bundle import (
     DECISION_FILE,
     SEAL_FILE,
@@ -49,6 +50,7 @@ __all__ = [
     "folder_digest",
     "inspect",
     "list_bundles",
+    "printable",
     "read_decision",
     "read_files",
     "read_seal",

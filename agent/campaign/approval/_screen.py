@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sentinel.agent.errors import BadInput
+from sentinel.agent.review import printable
 from sentinel.agent.store import FeedbackStore, ProposalRecord, RunRecord
 
 __all__ = ["HELP", "PROMPT", "show_diff", "show_proposal"]
@@ -51,14 +52,14 @@ def show_proposal(
         overrides.add_column(column)
     base = _base_config(proposal, configs_dir)
     for key in sorted(proposal.overrides, key=lambda k: ("." in k, k)):
-        overrides.add_row(Text(key), Text(repr(proposal.overrides[key])), Text(_lookup(base, key)))
+        overrides.add_row(Text(key), Text(printable(repr(proposal.overrides[key]))), Text(_lookup(base, key)))
     if not proposal.overrides:
         overrides.add_row("(none)", "the experiment's base config", "")
     head = Text.assemble(
         (f"experiment {proposal.experiment}", "bold"),
         f"  tier {proposal.tier}  brain {proposal.brain}  lineage {proposal.lineage}",
     )
-    rationale = Text.assemble(("rationale: ", "bold"), Text(proposal.rationale))
+    rationale = Text.assemble(("rationale: ", "bold"), Text(printable(proposal.rationale)))
     best = store.best_runs(metric, goal.metric.mode, campaign_id=campaign.id, k=1)
     recommendation = assess_campaign(store, campaign.id)
     verdict = Text.assemble(
@@ -83,7 +84,8 @@ def show_diff(console: Console, proposal: ProposalRecord, configs_dir: Path) -> 
     except BadInput as err:
         console.print(Text(f"cannot compose the config: {err}", style="red"))
         return
-    console.print(Syntax(config_diff(proposal, base, resolved), "diff", theme="ansi_dark", word_wrap=True))
+    text = printable(config_diff(proposal, base, resolved))
+    console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
 
 
 def _history(store: FeedbackStore, campaign_id: str, metric: str) -> Table | Text:
@@ -98,7 +100,7 @@ def _history(store: FeedbackStore, campaign_id: str, metric: str) -> Table | Tex
             str(run.proposal.seq),
             Text(run.status, style="green" if run.status == "completed" else "yellow"),
             _number(run.metric(metric)),
-            Text(" ".join(run.proposal.override_args())[:70]),
+            Text(printable(" ".join(run.proposal.override_args()))[:70]),
         )
     return table
 
@@ -106,7 +108,7 @@ def _history(store: FeedbackStore, campaign_id: str, metric: str) -> Table | Tex
 def _best_text(run: RunRecord | None, metric: str) -> str:
     if run is None:
         return "- (no finished run yet)"
-    args = " ".join(run.proposal.override_args())[:60]
+    args = printable(" ".join(run.proposal.override_args()))[:60]
     return f"{_number(run.metric(metric))} (run {run.proposal.seq}: {args})"
 
 

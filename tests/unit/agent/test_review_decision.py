@@ -22,6 +22,7 @@ from sentinel.agent.review import (
     find_bundle,
     inspect,
     list_bundles,
+    printable,
     read_decision,
     record_decision,
     write_bundle,
@@ -195,3 +196,7 @@ def test_checked_overrides_must_compose_and_change_something() -> None:
         checked_overrides(doc, ["trainer.lr=0.02"], CONFIGS_DIR)
     with pytest.raises(BadInput, match="no overrides"):
         checked_overrides({"experiment": "digits"}, ["trainer.lr=0.1"], CONFIGS_DIR)
+
+
+def test_printable_makes_control_characters_visible() -> None:
+    assert printable("a\tb\nc\x1b[2J\x07") == "a\tb\nc\\x1b[2J\\x07"
