@@ -30,7 +30,7 @@ class MonitorConfig:
     start_steps: int = 8
     ewma_alpha: float = 0.05
     mad_floor_rel: float = 0.02
-    update_ratio_every: int = 50
+    update_ratio_every: int = 16
     # detectors
     spike_z: float = 8.0
     spike_min_rel: float = 1.0
@@ -42,13 +42,14 @@ class MonitorConfig:
     divergence_ratio: float = 1.5
     divergence_z: float = 6.0
     divergence_lost: float = 0.2
+    divergence_start_ratio: float = 5.0
     oscillation_window: int = 96
     oscillation_block: int = 8
     oscillation_ratio: float = 8.0
     oscillation_sign_changes: float = 0.5
     oscillation_cv: float = 0.1
     oscillation_anticorr: float = 0.5
-    plateau_patience: int = 96
+    plateau_patience: int = 48
     plateau_elevated: float = 0.9
     plateau_min_gain: float = 0.02
     plateau_update_ratio_low: float = 5e-4
@@ -59,7 +60,7 @@ class MonitorConfig:
     lr_cut_factor: float = 0.3
     lr_jump_ratio: float = 3.0
     lr_restart_max_factor: float = 1000.0
-    update_ratio_target: float = 3e-3
+    update_ratio_target: float = 1e-2
     lr_restart_limit: int = 3
     cooldown_steps: int = 48
     recovery_steps: int = 96

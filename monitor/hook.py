@@ -119,7 +119,7 @@ class MonitorHook(TrainerHook):
         start = episode.start if episode is not None else decision.step
         ref = self.window.reference
         ref_loss = ref.loss_median if ref is not None else math.nan
-        if decision.new and decision.action not in ("skip_step", "clip"):
+        if decision.new and decision.action not in ("skip", "clip"):
             self._emit_experiences(ctl, self.experience.escalated(self._episodes, self.ticks))
         ctx = ActionContext(self.window, self.snapshots, self.config, start, in_backward)
         params = action.apply(ctl, dict(decision.params), ctx)

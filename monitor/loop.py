@@ -37,6 +37,8 @@ __all__ = ["LoopControl", "Monitor", "attach"]
 class LoopControl:
     """`TrainingControl` over a model, an optimizer and an optional LR scheduler."""
 
+    rewinds_data = False  # restore() cannot move a user's data iterator back
+
     def __init__(
         self,
         model: torch.nn.Module,

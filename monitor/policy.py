@@ -3,10 +3,11 @@ state machine. The policy never touches the run; it returns `Decision`s that `ac
 so it can be unit-tested and printed (`sentinel monitor spec`) without torch.
 
 An *episode* starts with the first non-plateau finding and ends after `recovery_steps` quiet
-steps. Inside it the policy climbs `RUNGS`; per-step anomalies are contained (clip or skip) on
-every step they occur, trend anomalies and long containment climb a rung, and a rung must have
-had `cooldown_steps` to work before the next one is tried. Plateaus have their own short ladder
-because their cure (more learning rate) is the opposite of everything else's.
+steps. Inside it the policy climbs `RUNGS`: per-step anomalies are contained (clip or skip) on
+every step they occur; trend anomalies and long containment climb one rung; a rung must have
+had `cooldown_steps` to work before the next is tried. `SHORTCUTS` name the evidence that says
+the weights are already damaged, or names the cause, and jumps straight to a rollback. Plateaus
+have their own short ladder because their cure (more learning rate) is the opposite of the rest.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from sentinel.monitor.detectors import Finding
 __all__ = [
     "CONTAIN_ACTION",
     "ENTRY_RUNG",
-    "NAN_STREAK",
     "PLATEAU_LADDER",
     "PLATEAU_REINIT_WAIT",
     "RUNGS",
     "RUNG_ACTION",
+    "SHORTCUTS",
     "Decision",
     "Episode",
     "Policy",
+    "Shortcut",
 ]
 
 RUNGS = ("contain", "lr_cut", "rollback", "reinit", "stop")
@@ -38,12 +40,70 @@ ENTRY_RUNG = {
     "divergence": "lr_cut",
     "oscillation": "lr_cut",
 }
-CONTAIN_ACTION = {"nan": "skip_step", "loss_spike": "skip_step", "grad_explosion": "clip"}
+CONTAIN_ACTION = {"nan": "skip", "loss_spike": "skip", "grad_explosion": "clip"}
 RUNG_ACTION = {"lr_cut": "lr_cut", "rollback": "rollback", "reinit": "reinit", "stop": "stop"}
 PLATEAU_LADDER = ("lr_restart", "reinit")
-NAN_STREAK = 3  # this many non-finite steps in a row means the weights are gone: jump to rollback
-ROLLBACK = RUNGS.index("rollback")
 PLATEAU_REINIT_WAIT = 3  # patiences between the last LR restart and a plateau re-init
+NAN_STREAK = 3  # this many non-finite steps in a row: skipping cannot bring the weights back
+ROLLBACK = RUNGS.index("rollback")
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """Evidence that skips the lower rungs: climb to at least `rung` at once."""
+
+    name: str
+    anomalies: tuple[str, ...]
+    rung: str
+    cut_lr: bool  # False: the rollback keeps (restores) the snapshot's LR
+    during_cooldown: bool  # True: waiting out a cooldown would only burn steps
+    why: str
+
+
+SHORTCUTS = (
+    Shortcut(
+        "lr_jump",
+        tuple(ENTRY_RUNG),
+        "rollback",
+        False,
+        False,
+        "the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
+        "before it jumped and keep that LR",
+    ),
+    Shortcut(
+        "nan_streak",
+        ("nan",),
+        "rollback",
+        True,
+        True,
+        f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
+    ),
+    Shortcut(
+        "blow_up",
+        ("divergence",),
+        "rollback",
+        True,
+        True,
+        "loss > divergence_start_ratio x the initial loss: the weights are far worse than untrained",
+    ),
+    Shortcut(
+        "worse_than_start",
+        ("divergence",),
+        "rollback",
+        True,
+        False,
+        "the diverging loss gave back all the progress since the start (progress_lost >= 1)",
+    ),
+    Shortcut(
+        "spike_streak",
+        ("loss_spike",),
+        "rollback",
+        False,
+        False,
+        "spike_streak spikes in a row are not one bad batch but damaged weights",
+    ),
+)
+_SHORTCUT = {s.name: s for s in SHORTCUTS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +123,6 @@ class Episode:
     start: int
     anomaly: str
     rung: int
-    rung_step: int
     last_step: int
     cooldown_until: int = -1
     contained: int = 0
@@ -108,10 +167,9 @@ class Policy:
         return None
 
     def rebase(self, step: int) -> None:
-        """After a rollback the step counter may go back: restart the clocks from `step`."""
+        """After a rollback, restart the episode's clocks from `step` (the trainer may count on)."""
         if self.episode is not None:
             self.episode.last_step = step
-            self.episode.rung_step = step
             self.episode.streak = 0
             self.episode.cooldown_until = step + self.config.cooldown_steps
         self.last_finding_step = min(self.last_finding_step, step)
@@ -119,9 +177,8 @@ class Policy:
     def decide(self, finding: Finding, lr: float, ref_lr: float, ref_grad: float) -> Decision | None:
         """Map one finding (the highest-priority one of its step) to at most one decision.
 
-        `ref_lr` is the median LR of the healthy reference window: an LR far above it means the
-        LR itself jumped, which names the cause, so the ladder short-cuts to a rollback that
-        restores the pre-jump LR."""
+        `ref_lr` is the median LR of the healthy reference window, `ref_grad` its median
+        gradient norm (the clip target)."""
         if self.stopped:
             return None
         step, anomaly = finding.step, finding.anomaly
@@ -133,33 +190,45 @@ class Policy:
             finding = Finding(anomaly, step, {**finding.evidence, "lr_jump": float(jump)})
         ep = self.episode
         if ep is None:
-            ep = self.episode = Episode(step, anomaly, RUNGS.index(ENTRY_RUNG[anomaly]), step, step)
-            ep.streak = 1
-            if jump > self.config.lr_jump_ratio:
-                return self._enter(ep, ROLLBACK, finding, 1.0)
+            ep = self.episode = Episode(step, anomaly, RUNGS.index(ENTRY_RUNG[anomaly]), step)
+            ep.streak, ep.streak_anomaly = 1, anomaly
+            shortcut = self._shortcut(ep, finding)
+            if shortcut is not None:
+                return self._enter(ep, ROLLBACK, finding, shortcut.cut_lr)
             if ep.rung == 0:
                 return self._contain(ep, finding, ref_grad, new=True)
-            return self._enter(ep, ep.rung, finding, self.config.lr_cut_factor)
+            return self._enter(ep, ep.rung, finding, cut_lr=True)
         consecutive = ep.last_step == step - 1 and ep.streak_anomaly == anomaly
         ep.streak = ep.streak + 1 if consecutive else 1
         ep.streak_anomaly, ep.last_step = anomaly, step
-        if step < ep.cooldown_until:
+        cooling = step < ep.cooldown_until
+        shortcut = self._shortcut(ep, finding)
+        if shortcut is not None and (shortcut.during_cooldown or not cooling):
+            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, shortcut.cut_lr)
+        if cooling:
             return self._contain(ep, finding, ref_grad, new=False) if anomaly in CONTAIN_ACTION else None
-        cut = self.config.lr_cut_factor
-        if jump > self.config.lr_jump_ratio and ep.rung < ROLLBACK:
-            return self._enter(ep, ROLLBACK, finding, 1.0)
         if anomaly not in CONTAIN_ACTION:  # a trend despite everything so far: climb
-            return self._enter(ep, max(ep.rung + 1, 1), finding, cut)
+            return self._enter(ep, max(ep.rung + 1, 1), finding, cut_lr=True)
         ep.contained += 1
-        if anomaly == "nan" and ep.streak >= NAN_STREAK:  # the weights are gone, and a big step did it
-            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, cut)
-        if anomaly == "loss_spike" and ep.streak >= self.config.spike_streak:
-            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, 1.0)  # not one bad batch
         if ep.contained > self.config.contain_limit:
-            return self._enter(ep, max(ep.rung + 1, 1), finding, cut)
+            return self._enter(ep, max(ep.rung + 1, 1), finding, cut_lr=True)
         return self._contain(ep, finding, ref_grad, new=False)
 
     # ---------------------------------------------------------------- rungs
+    def _shortcut(self, ep: Episode, finding: Finding) -> Shortcut | None:
+        ev, anomaly = finding.evidence, finding.anomaly
+        if "lr_jump" in ev and ep.rung < ROLLBACK:
+            return _SHORTCUT["lr_jump"]
+        if anomaly == "nan" and ep.streak >= NAN_STREAK:
+            return _SHORTCUT["nan_streak"]
+        if anomaly == "divergence" and "above_start" in ev:
+            return _SHORTCUT["blow_up"]
+        if anomaly == "divergence" and ev.get("progress_lost", math.inf) >= 1.0 and "z" in ev:
+            return _SHORTCUT["worse_than_start"]
+        if anomaly == "loss_spike" and ep.streak >= self.config.spike_streak:
+            return _SHORTCUT["spike_streak"]
+        return None
+
     def _contain(self, ep: Episode, finding: Finding, ref_grad: float, new: bool) -> Decision:
         action = CONTAIN_ACTION[finding.anomaly]
         params: dict[str, float] = {}
@@ -169,8 +238,8 @@ class Policy:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
 
-    def _enter(self, ep: Episode, rung: int, finding: Finding, factor: float) -> Decision:
-        """Climb to `rung`; `factor` scales the LR (rollback: relative to min(now, snapshot))."""
+    def _enter(self, ep: Episode, rung: int, finding: Finding, cut_lr: bool) -> Decision:
+        """Climb to `rung`; the LR factor is lr_cut_factor, or 1 to keep the snapshot's LR."""
         rung = min(rung, len(RUNGS) - 1)
         ep.rung, ep.contained, ep.streak = rung, 0, 0
         ep.cooldown_until = finding.step + self.config.cooldown_steps
@@ -180,7 +249,7 @@ class Policy:
         if action == "stop":
             self.stopped = True
         else:
-            params["factor"] = factor
+            params["factor"] = self.config.lr_cut_factor if cut_lr or action == "lr_cut" else 1.0
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
 
     def _plateau(self, finding: Finding) -> Decision | None:

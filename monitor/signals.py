@@ -15,10 +15,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAD_TO_SIGMA", "Reference", "SignalWindow", "robust_center_scale"]
+__all__ = ["MAD_TO_SIGMA", "OBSERVATIONS", "Reference", "SignalWindow", "robust_center_scale"]
 
 MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this is its standard deviation
 _SERIES = ("loss", "grad_norm", "lr")
+
+#: What the monitor observes, for `sentinel monitor spec` (name -> how it is measured).
+OBSERVATIONS = {
+    "loss": "training loss of the step (StepSignals.loss; NaN/Inf kept as such)",
+    "grad_norm": "global L2 norm of all gradients before clipping, one fused call",
+    "lr": "learning rate of the first param group at the step",
+    "nonfinite": "loss or grad_norm is NaN/Inf (judged on every step)",
+    "update_ratio": "||w_after - w_before|| / ||w_after||, sampled every update_ratio_every steps",
+    "initial_loss": "the first finite loss: the model before any update",
+    "start_loss": "median of the first start_steps healthy finite losses",
+    "reference": "median, MAD-sigma and maximum of loss, log grad norm and LR over the last "
+    "ref_window healthy steps (maxima: whole window), refreshed every refresh_every steps",
+    "ewma": "exponentially weighted loss and grad norm (ewma_alpha)",
+}
 
 
 def robust_center_scale(values: np.ndarray, floor_rel: float) -> tuple[float, float]:
@@ -82,8 +96,10 @@ class SignalWindow:
         self.ewma_loss = math.nan
         self.ewma_grad = math.nan
         self.update_ratio = math.nan
-        self.start_loss = math.nan
+        self.initial_loss = math.nan  # the first finite loss: the model before any update
+        self.start_loss = math.nan  # median of the first `start_steps` healthy finite losses
         self._start: list[float] = []
+        self._start_tail = -1  # count at which the last start value was taken
         self.reference: Reference | None = None
         self._version = 0
         self._series_cache: tuple[int, dict[str, np.ndarray]] | None = None
@@ -109,8 +125,11 @@ class SignalWindow:
                 self.ewma_grad += a * (grad_norm - self.ewma_grad)
             else:
                 self.ewma_loss, self.ewma_grad = loss, grad_norm
+            if self.initial_loss != self.initial_loss:
+                self.initial_loss = loss
             if len(self._start) < self.start_steps:
                 self._start.append(loss)
+                self._start_tail = self.count
                 if len(self._start) == self.start_steps:
                     self.start_loss = float(np.median(self._start))
 
@@ -118,6 +137,10 @@ class SignalWindow:
         """Exclude the latest step from every reference (it was contained as anomalous)."""
         if self.count:
             self._flag[(self.count - 1) % self.capacity] = True
+            if self._start_tail == self.count and self._start:  # an anomalous step is no start level
+                self._start.pop()
+                self._start_tail = -1
+                self.start_loss = math.nan
 
     # ----------------------------------------------------------------- on demand
     def refresh(self) -> None:
@@ -183,7 +206,9 @@ class SignalWindow:
                 self.ewma_loss,
                 self.ewma_grad,
                 self.update_ratio,
+                self.initial_loss,
                 self.start_loss,
+                self._start_tail,
             ),
             "start": list(self._start),
             "reference": self.reference,
@@ -202,7 +227,9 @@ class SignalWindow:
             self.ewma_loss,
             self.ewma_grad,
             self.update_ratio,
+            self.initial_loss,
             self.start_loss,
+            self._start_tail,
         ) = state["scalars"]  # type: ignore[misc]
         self._start = list(state["start"])  # type: ignore[call-overload]
         self.reference = state["reference"]  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from sentinel.monitor.actions.lr_cut import LrCutAction
 from sentinel.monitor.actions.lr_restart import LrRestartAction
 from sentinel.monitor.actions.reinit import ReinitAction
 from sentinel.monitor.actions.rollback import RollbackAction
-from sentinel.monitor.actions.skip import SkipStepAction
+from sentinel.monitor.actions.skip import SkipAction
 from sentinel.monitor.actions.stop import STOP_REASON, StopAction
 
 __all__ = [
@@ -21,14 +21,14 @@ __all__ = [
     "LrRestartAction",
     "ReinitAction",
     "RollbackAction",
-    "SkipStepAction",
+    "SkipAction",
     "StopAction",
 ]
 
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in (
-        SkipStepAction(),
+        SkipAction(),
         ClipAction(),
         LrCutAction(),
         RollbackAction(),

@@ -1,5 +1,5 @@
 """Roll back to the last healthy snapshot taken before the trouble began, skip the batches that
-led there, and keep the LR at or below what it was (cut once more: the old LR got us here)."""
+led there, and keep the LR at or below what it was (times the policy's factor)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,11 @@ class RollbackAction(Action):
         ctl.restore(target.training)
         ctx.window.load_state(target.window)
         ctx.snapshots.drop_after(target.step)
-        skipped = max(0, step_before - int(ctl.step))
+        # the trainer restores the data position but keeps counting steps, so the batches drawn
+        # since the snapshot are `step_before - target.step`; a plain loop cannot rewind its data
+        # (LoopControl.rewinds_data is False): there, those batches are already behind it
+        rewound = bool(getattr(ctl, "rewinds_data", True))
+        skipped = max(0, step_before - target.step) if rewound else 0
         if skipped:
             ctl.skip_batches(skipped)
         factor = float(params.get("factor", 1.0))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sentinel.monitor.actions._base import Action, ActionContext
 from sentinel.sandbox.runtime.hooks import TrainingControl
 
-__all__ = ["SkipStepAction"]
+__all__ = ["SkipAction"]
 
 
-class SkipStepAction(Action):
-    name = "skip_step"
+class SkipAction(Action):
+    name = "skip"
     cost = 0.0
     summary = "discard this step's gradients (no optimizer step); the step is kept out of the reference"
     drops_step = True

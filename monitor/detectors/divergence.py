@@ -1,4 +1,4 @@
-"""Divergence: the recent loss window sits well above the best earlier window of the same run."""
+"""Divergence: the loss has climbed well above where this run has already been (or started)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,31 @@ from sentinel.monitor.signals import SignalWindow, robust_center_scale
 
 __all__ = ["DivergenceDetector"]
 
+_MEDIAN_SE = 1.2533  # the standard error of a sample median is ~1.2533 sigma / sqrt(n)
+
 
 class DivergenceDetector(Detector):
-    """Compares the median of the last `window` healthy losses with the lowest median of the
-    earlier windows (non-overlapping, same length). Three conditions, all relative to the run
-    itself: a relative rise (`ratio`), a rise in robust sigmas of that best window (`z`, so a
-    noisy-but-flat run does not trip it), and a rise that undoes at least `lost` of the progress
-    made from the start level down to the best window. The last one is why a loss wobbling from
-    0.003 to 0.03 near convergence (10x, yet 4% of the progress) is not a divergence while a run
-    climbing back towards where it started is one."""
+    """Two tests, both relative to the run itself.
+
+    *Blow-up* (every step, from step 2): the loss exceeds `start_ratio` times the run's initial
+    loss, i.e. the model is far worse than before it was trained. A too-high LR does this on the
+    very first update (ppg_hr/mlp: 14x at lr=0.03, 1200x at lr=0.08; clean runs peak at 2.6x),
+    long before any window statistics exist, so it needs no warm-up. Evidence `above_start`.
+
+    *Trend* (every `refresh_every` steps after warm-up): the median of the last `window` healthy
+    losses against the lowest median of the earlier windows (non-overlapping, same length). It
+    needs a relative rise (`ratio`), a rise of `z` standard errors of the difference of the two
+    medians (robust sigma of the best window: a noisy but flat run does not trip it) and a rise
+    giving back at least `lost` of the progress from the start level to the best window: a loss
+    wobbling from 0.003 to 0.03 near convergence is 10x, yet 4% of the progress, and is not a
+    divergence.
+    """
 
     name = "divergence"
-    per_step = False
+    per_step = True  # the blow-up test is one comparison; the trend test keeps its own cadence
     summary = (
-        "recent median > ratio x best earlier window, z sigmas above it, undoing >= lost of the progress"
+        "loss > start_ratio x initial loss (any step); or recent median > ratio x best earlier window, "
+        "z standard errors above it, giving back >= lost of the progress"
     )
 
     def __init__(
@@ -34,15 +45,18 @@ class DivergenceDetector(Detector):
         ratio: float = 1.5,
         z: float = 6.0,
         lost: float = 0.2,
+        start_ratio: float = 5.0,
         warmup: int = 24,
+        every: int = 8,
         floor_rel: float = 0.02,
     ) -> None:
-        if window < 4 or ratio <= 1 or z <= 0 or lost <= 0:
+        if window < 4 or ratio <= 1 or z <= 0 or lost <= 0 or start_ratio <= 1 or every < 1:
             raise ValueError(
-                f"need window >= 4, ratio > 1, z > 0, lost > 0; got {window}, {ratio}, {z}, {lost}"
+                f"need window >= 4, ratio > 1, z > 0, lost > 0, start_ratio > 1, every >= 1; got "
+                f"{window}, {ratio}, {z}, {lost}, {start_ratio}, {every}"
             )
-        self.window, self.ratio, self.z, self.lost = window, ratio, z, lost
-        self.warmup, self.floor_rel = warmup, floor_rel
+        self.window, self.ratio, self.z, self.lost, self.start_ratio = window, ratio, z, lost, start_ratio
+        self.warmup, self.every, self.floor_rel = warmup, every, floor_rel
 
     @classmethod
     def from_config(cls, config: MonitorConfig) -> DivergenceDetector:
@@ -51,13 +65,23 @@ class DivergenceDetector(Detector):
             config.divergence_ratio,
             config.divergence_z,
             config.divergence_lost,
+            config.divergence_start_ratio,
             config.warmup_steps,
+            config.refresh_every,
             config.mad_floor_rel,
         )
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
-        if window.count < max(self.warmup, 2 * self.window):
+        initial, loss = window.initial_loss, window.last_loss
+        if initial > 0 and loss > self.start_ratio * initial and not math.isinf(loss):
+            return Finding(
+                self.name, step, {"loss": loss, "initial_loss": initial, "above_start": loss / initial}
+            )
+        if window.count % self.every or window.count < max(self.warmup, 2 * self.window):
             return None
+        return self._trend(step, window)
+
+    def _trend(self, step: int, window: SignalWindow) -> Finding | None:
         loss = window.series(window.capacity, healthy=True)["loss"]
         loss = loss[np.isfinite(loss)]
         w = self.window
@@ -70,7 +94,7 @@ class DivergenceDetector(Detector):
         best, scale = robust_center_scale(blocks[best_i], self.floor_rel)
         rise = recent - best
         rel = rise / max(abs(best), 1e-12)
-        z = rise / scale
+        z = rise / (scale * _MEDIAN_SE * math.sqrt(2.0 / w))  # in standard errors of the difference
         start = window.start_loss
         progress = start - best if math.isfinite(start) else math.inf
         lost = rise / progress if progress > 0 else math.inf  # no progress yet: any rise is material

@@ -41,7 +41,7 @@ class PlateauDetector(Detector):
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         start = window.start_loss
-        if window.count < self.warmup + self.patience or not math.isfinite(start) or start <= 0:
+        if window.count < max(self.warmup, self.patience) or not math.isfinite(start) or start <= 0:
             return None
         loss = window.series(self.patience, healthy=True)["loss"]
         loss = loss[np.isfinite(loss)]

@@ -4,7 +4,9 @@ tiny real PyTorch regression task for the action and loop tests."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -67,3 +69,80 @@ def sig() -> SimpleNamespace:
     return SimpleNamespace(
         make_window=make_window, curve=healthy_curve, grads=healthy_grads, replay=replay, scales=SCALES
     )
+
+
+@dataclass
+class TinyRun:
+    final: float  # full-data loss after training
+    events: list[dict[str, Any]]
+    stopped: bool
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["kind"] == "intervention"]
+
+    @property
+    def experiences(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["kind"] == "experience"]
+
+
+def tiny_run(
+    fault: str | None = None,
+    monitor: bool = True,
+    seed: int = 0,
+    steps: int = 400,
+    at: int = 200,
+    lr: float = 3e-3,
+    task: str = "reg",
+    params: dict[str, Any] | None = None,
+) -> TinyRun:
+    """A small real MLP on synthetic data with an optional injected fault, monitored or not."""
+    import torch
+
+    from sentinel.monitor import attach
+
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(2048, 16, generator=g)
+    w = torch.randn(16, 1, generator=g)
+    if task == "reg":
+        y, out, loss_fn = (
+            torch.sin(x @ w / 2) + 0.1 * torch.randn(2048, 1, generator=g),
+            1,
+            torch.nn.functional.mse_loss,
+        )
+    else:
+        y, out, loss_fn = (x @ w > 0).long().squeeze(1), 2, torch.nn.functional.cross_entropy
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, out))
+    opt = torch.optim.Adam(model.parameters(), lr)
+    mon = attach(model, opt, params=params) if monitor else None
+    for step in range(steps):
+        idx = torch.randint(0, 2048, (32,))
+        xb, yb = x[idx], y[idx]
+        if fault == "bad_batch" and at <= step < at + 3:
+            xb = xb * 1000.0
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        if fault == "nan" and step == at:
+            loss = loss * float("nan")
+        loss.backward()
+        if fault == "grad_explosion" and at <= step < at + 5:
+            for p in model.parameters():
+                p.grad.mul_(1e4)
+        if fault == "lr_spike" and step == at:
+            for group in opt.param_groups:
+                group["lr"] *= 100.0
+        if mon is None or mon.check(loss):
+            opt.step()
+        if mon is not None and mon.stopped:
+            break
+    if mon is not None:
+        mon.close()
+    with torch.no_grad():
+        final = float(loss_fn(model(x), y))
+    return TinyRun(final, mon.events if mon else [], bool(mon and mon.stopped))
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Any:
+    return tiny_run

@@ -40,3 +40,27 @@ def test_rise_from_the_start_is_divergence(sig):
 def test_noisy_flat_run_is_silent(sig):
     loss = 1.0 * np.exp(0.4 * np.random.default_rng(2).standard_normal(800))
     assert sig.replay(DivergenceDetector(), loss) == []
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_blow_up_over_the_initial_loss_is_found_on_the_step(sig, scale):
+    """Too high an LR: the first update makes the loss 1000x worse than at init."""
+    loss = np.array([1.0, 1200.0, 150.0, 155.0]) * scale
+    found = sig.replay(DivergenceDetector(), loss)
+    assert [f.step for f in found] == [1, 2, 3]
+    assert found[0].evidence["above_start"] == pytest.approx(1200.0)
+
+
+def test_clean_early_bump_is_not_a_blow_up(sig):
+    """ppg_hr/cnn1d's clean run goes 0.84 -> 1.57 on its second step (1.9x)."""
+    loss = np.array([0.84, 1.57, 0.92, 1.3, 0.35, 0.29, 0.39, 0.26] + [0.2] * 50)
+    assert sig.replay(DivergenceDetector(), loss) == []
+
+
+def test_slow_climb_with_a_steep_best_window_is_found(sig):
+    """digits with SGD at lr=0.5: down to 0.5, then back up to 1.4 over 100 steps."""
+    rng = np.random.default_rng(4)
+    loss = np.concatenate([np.linspace(2.3, 0.5, 80), np.linspace(0.5, 1.4, 100), np.full(80, 1.4)])
+    loss *= np.exp(0.25 * rng.standard_normal(loss.size))
+    found = sig.replay(DivergenceDetector(), loss)
+    assert found and 100 < found[0].step < 200

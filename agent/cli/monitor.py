@@ -1,0 +1,112 @@
+"""`sentinel monitor`: the in-loop monitor's operator and research views.
+
+`spec` prints the decision process generated from the monitor's own definitions; `status` lists
+the latest experience records from monitor_events.jsonl files (read as hostile input: only
+enumerated names and numbers reach the terminal).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_OK
+from sentinel.agent.cli._output import console, emit_json, err_console
+
+app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
+
+MAX_EVENT_FILES = 1000
+MAX_ROWS = 10_000
+
+
+def _load_config(path: Path | None):
+    from sentinel.monitor.config import MonitorConfig
+
+    if path is None:
+        return MonitorConfig()
+    import yaml
+
+    try:
+        with path.open("rb") as fh:
+            raw = yaml.safe_load(fh.read(256 * 1024))
+        return MonitorConfig.from_params(raw)
+    except (OSError, yaml.YAMLError, ValueError) as err:
+        err_console.print(f"error: {path}: {str(err).splitlines()[0]}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command("spec")
+def spec(
+    config: Path | None = typer.Option(None, "--config", help="A monitor config (the `monitor:` mapping)."),
+) -> None:
+    """Print the monitor's decision process (observations, anomalies, actions, transitions, reward)."""
+    from sentinel.monitor.spec import render_spec
+
+    print(render_spec(_load_config(config)))
+    raise typer.Exit(EXIT_OK)
+
+
+def _fmt(value: float) -> str:
+    return "nan" if math.isnan(value) else f"{value:.4g}"
+
+
+@app.command("status")
+def status(
+    n: int = typer.Option(20, "--n", min=1, max=MAX_ROWS, help="How many experiences to list."),
+    events: list[Path] = typer.Option([], "--events", help="monitor_events.jsonl files (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """List the latest experiences: anomaly, evidence, action, outcome, reward."""
+    from sentinel.monitor.status import latest_experiences, read_events
+
+    if not events:
+        err_console.print("error: give at least one --events FILE (monitor_events.jsonl)", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if len(events) > MAX_EVENT_FILES:
+        err_console.print(f"error: at most {MAX_EVENT_FILES} --events files", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    parsed = [read_events(path) for path in events]
+    rows = latest_experiences(parsed, n)
+    notes = [
+        {"file": i, "error": f.error, "rejected_lines": f.rejected_lines, "truncated": f.truncated}
+        for i, f in enumerate(parsed)
+        if f.error or f.rejected_lines or f.truncated
+    ]
+    if as_json:
+        emit_json(
+            {
+                "experiences": [
+                    {
+                        "file": r.source,
+                        "step": r.step,
+                        "anomaly": r.anomaly,
+                        "action": r.action,
+                        "outcome": r.outcome,
+                        "reward": r.reward,
+                        "evidence": r.evidence,
+                        "measured": r.params,
+                    }
+                    for r in rows
+                ],
+                "notes": notes,
+            }
+        )
+        raise typer.Exit(EXIT_OK)
+    table = Table(title=f"latest {len(rows)} monitor experiences")
+    for column in ("file", "step", "anomaly", "evidence", "action", "outcome", "reward"):
+        table.add_column(column)
+    for r in rows:
+        evidence = " ".join(f"{k}={_fmt(v)}" for k, v in sorted(r.evidence.items()))
+        table.add_row(str(r.source), str(r.step), r.anomaly, evidence, r.action, r.outcome, _fmt(r.reward))
+    console.print(table, markup=False, highlight=False)
+    for i, path in enumerate(events):
+        console.print(f"file {i}: {path}", markup=False, highlight=False)
+    for note in notes:
+        what = note["error"] or f"{note['rejected_lines']} rejected line(s)" + (
+            ", truncated" if note["truncated"] else ""
+        )
+        err_console.print(f"note: file {note['file']}: {what}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK)
