@@ -174,8 +174,11 @@ def read_experiment_config(ctx: ToolContext, experiment: str = "") -> str:
 
 
 def suggest_search_space(ctx: ToolContext) -> str:
-    """Show the goal's search space with what the campaign has tried so far, and other tunable
-    registry parameters (with their bounds) that could be searched."""
+    """Show the goal's search space with what has been tried, and other tunable parameters.
+
+    Each search dimension comes with the range already tried and its value in the best run;
+    parameters outside the search are listed with their registry bounds.
+    """
     metric, mode = ctx.goal.metric.name, ctx.goal.metric.mode
     completed = [r for r in ctx.store.history(ctx.campaign_id) if r.status == "completed"]
     best = min(completed, key=lambda r: _rank(r.metric(metric), mode), default=None)
