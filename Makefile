@@ -18,13 +18,14 @@ setup: $(STAMP)
 	$(SENTINEL) doctor --fix
 
 demo: setup
-	$(SENTINEL) sandbox run ppg_hr
+	$(SENTINEL) campaign run digits:quick
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 test: setup lint
+	scripts/setup-browser.sh
 	$(VENV)/bin/pytest -q
 
 clean-runs:
