@@ -46,6 +46,7 @@ SUMMARY_REASONS: frozenset[str] = frozenset(
         "target_reached",
         "early_stopping",
         "monitor_stop",
+        "monitor_exhausted",  # monitor/actions/stop.py: the ladder ran out of remedies
         "nan_loss",
         "diverged",
         "divergence",
