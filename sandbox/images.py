@@ -212,7 +212,8 @@ def ensure_runtime_image(
         )
         context = _tar_context({"Dockerfile": dockerfile.encode(), f"dist/{wheel.name}": wheel})
         image_id = engine.build_image(context, runtime_tag, labels={f"{LABEL_PREFIX}role": "runtime"})
-    engine.tag_image(runtime_tag, RUNTIME_REPO, "latest")
+    if base is None:  # `latest` names the default (air-gapped) route's current image
+        engine.tag_image(runtime_tag, RUNTIME_REPO, "latest")
     return ImageRef(runtime_tag, image_id, built=True, seconds=time.monotonic() - started)
 
 
