@@ -227,6 +227,7 @@ class CampaignRunner:
             recommendation.action == "escalate"
             and recommendation.to_tier
             and campaign.tier < recommendation.to_tier
+            and self._new_evidence_since_escalation(campaign_id)
         ):
             evidence = {k: v for k, v in recommendation.evidence.items() if isinstance(v, int | float)}
             self.store.record_escalation(
@@ -340,6 +341,15 @@ class CampaignRunner:
         self.events.run_finished(run, best)
 
     # helpers --------------------------------------------------------------------------------
+    def _new_evidence_since_escalation(self, campaign_id: str) -> bool:
+        """Escalate at most once per new result: a crash between an escalation and the proposal
+        it was for must not make the resumed loop climb another tier on the same evidence."""
+        escalations = self.store.escalations(campaign_id)
+        if not escalations:
+            return True
+        ended = [r.finished_at for r in self.store.history(campaign_id) if r.finished_at is not None]
+        return bool(ended) and max(ended) > escalations[-1].created_at
+
     def _heartbeat(self, campaign_id: str, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
             self.store.heartbeat_campaign(campaign_id)
