@@ -280,7 +280,10 @@ def trials(view: CampaignView, space: SearchSpace, resolver: Resolver) -> list[T
 
 
 def build_study(space: SearchSpace, history: Sequence[Trial], mode: str, seed: int) -> optuna.Study:
-    """An in-memory study holding every trial, with a TPE sampler seeded from `seed`."""
+    """An in-memory study holding every trial, with a TPE sampler seeded from `seed`.
+
+    Optuna's logger is set to WARNING: at INFO it prints a line for every trial added.
+    """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     startup = min(5, max(2, len(space.dims) + 1))
     with warnings.catch_warnings():
