@@ -169,12 +169,8 @@ def test_crash_between_writing_a_file_and_storing_the_proposal(tmp_path: Path) -
     assert {p: p.read_bytes() for p in (configs / "generated").rglob("*.*")} == files  # rewritten identically
 
 
-@pytest.mark.xfail(
-    reason="agent/campaign/loop.py records an escalation before it stores the brain's proposal; a crash "
-    "in between makes resume escalate once more, so the campaign skips the tier it had reached",
-    strict=False,
-)
 def test_crash_after_an_escalation_resumes_to_the_same_campaign(tmp_path: Path, uninterrupted) -> None:
+    """The loop records an escalation before it stores the proposal; resume must not escalate again."""
     store, configs = _campaign(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         _runner(store, configs, tmp_path, Launcher(), CrashAfterPropose()).resume(CID)
