@@ -4,7 +4,6 @@ architectures, exhaustion and change_lr. No Docker: runs are recorded straight i
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 from types import MappingProxyType
@@ -40,30 +39,26 @@ def artifacts(metric: str, value: float, events: int = 0, status: str = "complet
 
 
 def record(
-    store: FeedbackStore,
-    overrides: dict,
-    status: str = "completed",
-    value: float | None = None,
-    *,
-    metric: str = "val/mae",
-    tier: int = 1,
-    events: int = 0,
-    parent_id: int | None = None,
-    model_ref: str | None = None,
+    store: FeedbackStore, overrides: dict, status: str = "completed", value: float | None = None, **kw: object
 ) -> ProposalRecord:
-    """One proposal walked to a finished run with `status` (the host's) and a stored summary."""
-    p = store.add_proposal(
-        CID,
-        tier=tier,
-        brain="strategist",
-        overrides=overrides,
-        rationale="t",
-        parent_id=parent_id,
-        model_ref=model_ref,
-    )
+    """One proposal walked to a finished run with `status` (the host's) and a stored summary.
+    `kw`: metric (default val/mae), events (monitor events), and tier/parent_id/model_ref."""
+    metric, events = str(kw.pop("metric", "val/mae")), int(kw.pop("events", 0))  # type: ignore[call-overload]
+    p = store.add_proposal(CID, brain="strategist", overrides=overrides, rationale="t", **{"tier": 1, **kw})  # type: ignore[arg-type]
     if status == "rejected_by_validator":
         store.record_validation(p.id, False, reason="rejected in a test")
         return p
+    store.record_validation(p.id, True, config_sha256="ab" * 32)
+    store.record_approval(p.id, "approved", "auto")
+    claim = store.claim_next(CID)
+    assert claim is not None
+    summary_status = "diverged" if status == "diverged" else "completed"
+    store.record_run(
+        claim.run.run_id,
+        status,
+        artifacts=artifacts(metric, value, events, summary_status) if value else None,
+    )
+    return p
     store.record_validation(p.id, True, config_sha256="ab" * 32)
     store.record_approval(p.id, "approved", "auto")
     claim = store.claim_next(CID)
@@ -402,10 +397,3 @@ def test_tier3_waits_for_untried_models_and_needs_a_supervised_task(
         context(store2, vae, configs, tier=3, r=rec("escalate", "stagnation"))
     )
     assert reconstruction.tier < 3 and not any(n.endswith(".py") for n in generated(configs))
-
-
-def test_seed_for_is_stable_and_spread() -> None:
-    assert search.seed_for(0, 5) == search.seed_for(0, 5) != search.seed_for(0, 6)
-    assert 0 <= search.seed_for(2**62, 10**6) < 2**32
-    assert len({search.seed_for(s, n) for s in range(10) for n in range(10)}) == 100
-    assert math.isfinite(float(search.seed_for("x")))

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import pytest
 
+from sentinel.agent.brains import _search as search
 from sentinel.agent.brains._base import CampaignContext, Proposal
 from sentinel.agent.brains.strategist import StrategistBrain
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
@@ -177,3 +178,10 @@ def test_crash_after_an_escalation_resumes_to_the_same_campaign(tmp_path: Path, 
     outcome = _runner(store, configs, tmp_path, Launcher()).resume(CID)
     assert outcome.state == "finished"
     assert _proposals(store) == _proposals(uninterrupted[0])
+
+
+def test_seed_for_is_stable_and_spread() -> None:
+    assert search.seed_for(0, 5) == search.seed_for(0, 5) != search.seed_for(0, 6)
+    assert 0 <= search.seed_for(2**62, 10**6) < 2**32
+    assert len({search.seed_for(s, n) for s in range(10) for n in range(10)}) == 100
+    assert math.isfinite(float(search.seed_for("x")))
