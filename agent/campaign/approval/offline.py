@@ -56,7 +56,8 @@ class OfflineApproval(ApprovalHook):
         try:
             decision = read_decision(folder)
         except BundleInvalid as err:
-            self._waiting[proposal.id] = f"its decision file cannot be read ({err.detail}); decide it again"
+            why = f"has an unreadable decision ({err.detail}); delete decision.json and decide again"
+            self._waiting[proposal.id] = why
             return None
         if decision is None:
             bundle = build_bundle(proposal, self.configs_dir)

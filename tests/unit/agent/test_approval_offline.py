@@ -217,7 +217,7 @@ def test_an_unreadable_decision_pauses_with_a_reason(tmp_path: Path) -> None:
     out = env.start(runs=1)
     (env.folder(out.campaign_id, 1) / "decision.json").write_text("{not json")
     again = env.resume(out.campaign_id)
-    assert again.state == "paused" and "decision file cannot be read" in again.reason
+    assert again.state == "paused" and "unreadable decision" in again.reason
     assert not env.launcher.calls
 
 
