@@ -1,0 +1,1 @@
+"""The LLM brain's prompts as data (llm.yaml); a package only so that wheels carry the file."""
