@@ -55,52 +55,53 @@ class Shortcut:
     name: str
     anomalies: tuple[str, ...]
     rung: str
-    cut_lr: bool  # False: the rollback keeps (restores) the snapshot's LR
+    cuts: int  # LR cuts applied with it: 0 keeps (restores) the snapshot's LR
     during_cooldown: bool  # True: waiting out a cooldown would only burn steps
     why: str
 
 
 SHORTCUTS = (
     Shortcut(
-        "lr_jump",
-        tuple(ENTRY_RUNG),
-        "rollback",
-        False,
-        False,
-        "the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
+        name="lr_jump",
+        anomalies=tuple(ENTRY_RUNG),
+        rung="rollback",
+        cuts=0,
+        during_cooldown=False,
+        why="the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
         "before it jumped and keep that LR",
     ),
     Shortcut(
-        "nan_streak",
-        ("nan",),
-        "rollback",
-        True,
-        True,
-        f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
+        name="nan_streak",
+        anomalies=("nan",),
+        rung="rollback",
+        cuts=1,
+        during_cooldown=True,
+        why=f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
     ),
     Shortcut(
-        "blow_up",
-        ("divergence",),
-        "rollback",
-        True,
-        True,
-        "loss > divergence_start_ratio x the initial loss: the weights are far worse than untrained",
+        name="blow_up",
+        anomalies=("divergence",),
+        rung="rollback",
+        cuts=2,
+        during_cooldown=True,
+        why="loss > divergence_start_ratio x the initial loss: updates made the model far worse than "
+        "untrained (clean runs stay under 2.8x), so the step was about a decade too large",
     ),
     Shortcut(
-        "worse_than_start",
-        ("divergence",),
-        "rollback",
-        True,
-        False,
-        "the diverging loss gave back all the progress since the start (progress_lost >= 1)",
+        name="worse_than_start",
+        anomalies=("divergence",),
+        rung="rollback",
+        cuts=1,
+        during_cooldown=False,
+        why="the diverging loss gave back all the progress since the start (progress_lost >= 1)",
     ),
     Shortcut(
-        "spike_streak",
-        ("loss_spike",),
-        "rollback",
-        False,
-        False,
-        "spike_streak spikes in a row are not one bad batch but damaged weights",
+        name="spike_streak",
+        anomalies=("loss_spike",),
+        rung="rollback",
+        cuts=0,
+        during_cooldown=False,
+        why="spike_streak spikes in a row are not one bad batch but damaged weights",
     ),
 )
 _SHORTCUT = {s.name: s for s in SHORTCUTS}
@@ -194,24 +195,24 @@ class Policy:
             ep.streak, ep.streak_anomaly = 1, anomaly
             shortcut = self._shortcut(ep, finding)
             if shortcut is not None:
-                return self._enter(ep, ROLLBACK, finding, shortcut.cut_lr)
+                return self._enter(ep, ROLLBACK, finding, shortcut.cuts)
             if ep.rung == 0:
                 return self._contain(ep, finding, ref_grad, new=True)
-            return self._enter(ep, ep.rung, finding, cut_lr=True)
+            return self._enter(ep, ep.rung, finding)
         consecutive = ep.last_step == step - 1 and ep.streak_anomaly == anomaly
         ep.streak = ep.streak + 1 if consecutive else 1
         ep.streak_anomaly, ep.last_step = anomaly, step
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
         if shortcut is not None and (shortcut.during_cooldown or not cooling):
-            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, shortcut.cut_lr)
+            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, shortcut.cuts)
         if cooling:
             return self._contain(ep, finding, ref_grad, new=False) if anomaly in CONTAIN_ACTION else None
         if anomaly not in CONTAIN_ACTION:  # a trend despite everything so far: climb
-            return self._enter(ep, max(ep.rung + 1, 1), finding, cut_lr=True)
+            return self._enter(ep, max(ep.rung + 1, 1), finding)
         ep.contained += 1
         if ep.contained > self.config.contain_limit:
-            return self._enter(ep, max(ep.rung + 1, 1), finding, cut_lr=True)
+            return self._enter(ep, max(ep.rung + 1, 1), finding)
         return self._contain(ep, finding, ref_grad, new=False)
 
     # ---------------------------------------------------------------- rungs
@@ -238,8 +239,8 @@ class Policy:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
 
-    def _enter(self, ep: Episode, rung: int, finding: Finding, cut_lr: bool) -> Decision:
-        """Climb to `rung`; the LR factor is lr_cut_factor, or 1 to keep the snapshot's LR."""
+    def _enter(self, ep: Episode, rung: int, finding: Finding, cuts: int = 1) -> Decision:
+        """Climb to `rung`; the LR factor is lr_cut_factor ** cuts (0 cuts: keep the snapshot's)."""
         rung = min(rung, len(RUNGS) - 1)
         ep.rung, ep.contained, ep.streak = rung, 0, 0
         ep.cooldown_until = finding.step + self.config.cooldown_steps
@@ -249,7 +250,7 @@ class Policy:
         if action == "stop":
             self.stopped = True
         else:
-            params["factor"] = self.config.lr_cut_factor if cut_lr or action == "lr_cut" else 1.0
+            params["factor"] = self.config.lr_cut_factor ** max(cuts, 1 if action == "lr_cut" else 0)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
 
     def _plateau(self, finding: Finding) -> Decision | None:

@@ -85,7 +85,7 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         f"5. An episode closes after {cfg.recovery_steps} steps without a finding; the next "
         "finding starts again at its entry rung.",
         f"6. Entering `lr_cut`, `rollback` or `reinit` scales the LR by lr_cut_factor="
-        f"{_num(cfg.lr_cut_factor)} unless the shortcut keeps it; a rollback sets the LR to "
+        f"{_num(cfg.lr_cut_factor)} (a shortcut: the power it gives); a rollback sets the LR to "
         "min(now, snapshot) x factor. Entering `stop` ends the run as `diverged`.",
         f"7. Healthy snapshots are taken every {cfg.snapshot_every} steps when no episode is open "
         f"and nothing was found for {cfg.snapshot_every} steps ({cfg.snapshots_kept} kept, plus "
@@ -102,7 +102,7 @@ def render_spec(config: MonitorConfig | None = None) -> str:
                 f"`{s.name}`",
                 ", ".join(s.anomalies),
                 f"`{s.rung}`",
-                "cut" if s.cut_lr else "snapshot's",
+                f"x lr_cut_factor^{s.cuts}" if s.cuts else "snapshot's",
                 "yes" if s.during_cooldown else "no",
                 s.why,
             )

@@ -38,3 +38,10 @@ def test_update_ratio_is_left_out_when_unmeasured(sig):
 def test_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match="elevated"):
         PlateauDetector(elevated=1.5)
+
+
+def test_crawling_with_tiny_updates_is_a_plateau_but_not_with_healthy_ones(sig):
+    """cnn1d at lr=1e-5: still dropping ~8% per 24 steps, at |dw|/|w| ~ 1e-5."""
+    loss = np.geomspace(1.0, 0.85, 60) * np.exp(0.02 * np.random.default_rng(1).standard_normal(60))
+    assert sig.replay(PlateauDetector(), loss, update_ratio=1e-5)
+    assert sig.replay(PlateauDetector(), loss, update_ratio=1e-2) == []
