@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -246,11 +246,14 @@ class CampaignRunner:
             extra={"in_flight": len(self._running)},
         )
         proposal = self.brain.propose(ctx)
+        while proposal is None and ctx.tier < goal.max_tier:
+            ctx = self._escalate_exhausted(ctx)
+            proposal = self.brain.propose(ctx)
         if proposal is None:
             return False
         record = self.store.add_proposal(
             campaign_id,
-            tier=min(proposal.tier, campaign.tier),
+            tier=min(proposal.tier, ctx.tier),
             brain=self.brain.name,
             overrides=dict(proposal.overrides),
             rationale=proposal.rationale,
@@ -341,6 +344,18 @@ class CampaignRunner:
         self.events.run_finished(run, best)
 
     # helpers --------------------------------------------------------------------------------
+    def _escalate_exhausted(self, ctx: CampaignContext) -> CampaignContext:
+        """The brain has nothing left at this tier: climb one tier instead of finishing early."""
+        reason = f"the brain found nothing more worth running at tier {ctx.tier}"
+        self.store.record_escalation(
+            ctx.campaign_id, ctx.tier + 1, reason, {"tier": ctx.tier}, from_tier=ctx.tier
+        )
+        self.events.note(f"escalated to tier {ctx.tier + 1}: {reason}")
+        recommendation = ctx.recommendation
+        if recommendation is not None:
+            recommendation = replace(recommendation, action="escalate", reason=reason, to_tier=ctx.tier + 1)
+        return replace(ctx, tier=ctx.tier + 1, recommendation=recommendation)
+
     def _new_evidence_since_escalation(self, campaign_id: str) -> bool:
         """Escalate at most once per new result: a crash between an escalation and the proposal
         it was for must not make the resumed loop climb another tier on the same evidence."""
