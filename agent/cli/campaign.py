@@ -1,4 +1,5 @@
-"""`sentinel campaign run|resume|status|list`: unattended campaigns on the offline strategist."""
+"""`sentinel campaign run|resume|status|list`: unattended campaigns on the offline strategist or
+an LLM (`--brain llm --model SPEC [--api-base URL]`, docs/llm_brain.md)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from sentinel.agent.cli._output import console, emit_json, err_console
 
 app = typer.Typer(help="Experiment campaigns.", no_args_is_help=True)
 
-BRAINS = ("strategist",)
+BRAINS = ("strategist", "llm")
+LLM_ENV = {"model": "SENTINEL_LLM_MODEL", "api_base": "SENTINEL_LLM_API_BASE"}
 APPROVAL_HELP = (
     "auto, terminal, offline (review bundles, exit 4) or policy:MODULE:FUNCTION (see docs/approval.md)."
 )
+MODEL_HELP = "--brain llm: a LiteLLM name (anthropic/..., openai/...) or the model served at --api-base."
+API_BASE_HELP = "--brain llm: an OpenAI-compatible server (vLLM, Ollama), e.g. http://127.0.0.1:8000/v1."
+STYLE_HELP = "--brain llm: code (CodeAgent, default) or tools (ToolCallingAgent). Keys: SENTINEL_LLM_API_KEY."
 
 
 def _store():
@@ -26,7 +31,7 @@ def _store():
     return open_store(RUNS_DIR / "feedback.db")
 
 
-def _runner(brain: str, approval: str, parallel: int, events):
+def _runner(brain: str, approval: str, parallel: int, llm: tuple, events):
     from sentinel.agent.campaign import CampaignRunner
     from sentinel.agent.campaign.approval import make_hook
     from sentinel.agent.errors import BadInput
@@ -34,22 +39,35 @@ def _runner(brain: str, approval: str, parallel: int, events):
 
     if brain not in BRAINS:
         raise BadInput(f"--brain {brain!r} is not one of {', '.join(BRAINS)}")
+    chosen = _brain(brain, *llm, note=events.note)  # bad model options fail before the store opens
     store = _store()
     live = getattr(events, "progress", None)  # the live view pauses while a person answers
     hook = make_hook(
         approval, store, configs_dir=CONFIGS_DIR, reviews_dir=REVIEWS_DIR, console=err_console, live=live
     )
-    from sentinel.agent.brains.strategist import StrategistBrain
-
     return CampaignRunner(
         store,
-        StrategistBrain(),
+        chosen,
         hook,
         configs_dir=CONFIGS_DIR,
         runs_dir=RUNS_DIR,
         events=events,
         parallel=parallel,
     )
+
+
+def _brain(brain: str, model: str | None, api_base: str | None, agent_style: str, note):
+    from sentinel.agent.errors import BadInput
+
+    if brain != "llm":  # --model may come from SENTINEL_LLM_MODEL: the strategist ignores it
+        from sentinel.agent.brains.strategist import StrategistBrain
+
+        return StrategistBrain()
+    if not model:
+        raise BadInput(f"the LLM brain needs --model SPEC (or {LLM_ENV['model']}); see docs/llm_brain.md")
+    from sentinel.agent.brains.llm import LLMBrain
+
+    return LLMBrain.from_options(model, api_base, agent_style, on_note=note)
 
 
 def _finish(outcome, as_json: bool) -> None:
@@ -79,8 +97,11 @@ def _drive(start, metric: str, as_json: bool, runner_args: tuple):
 def run(
     goal: str = typer.Argument(..., help="Campaign goal: group:name (see `campaign list`) or a YAML path."),
     budget: int = typer.Option(None, "--budget", help="Override the goal's run budget."),
-    brain: str = typer.Option("strategist", "--brain", help="strategist (offline, default)."),
+    brain: str = typer.Option("strategist", "--brain", help="strategist (offline, default) or llm."),
     approval: str = typer.Option("auto", "--approval", help=APPROVAL_HELP),
+    model: str = typer.Option(None, "--model", envvar=LLM_ENV["model"], help=MODEL_HELP),
+    api_base: str = typer.Option(None, "--api-base", envvar=LLM_ENV["api_base"], help=API_BASE_HELP),
+    agent_style: str = typer.Option("code", "--agent-style", help=STYLE_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed of the brain's search (deterministic given it)."),
     parallel: int = typer.Option(1, "--parallel", help="Containers at once (within the machine's cores)."),
     as_json: bool = typer.Option(False, "--json"),
@@ -95,7 +116,10 @@ def run(
         if budget is not None:
             loaded = loaded.with_budget(budget)
         outcome = _drive(
-            lambda r: r.start(loaded, seed), loaded.metric.name, as_json, (brain, approval, parallel)
+            lambda r: r.start(loaded, seed),
+            loaded.metric.name,
+            as_json,
+            (brain, approval, parallel, (model, api_base, agent_style)),
         )
     _finish(outcome, as_json)
 
@@ -105,6 +129,9 @@ def resume(
     campaign: str = typer.Argument(None, help="Campaign id (default: the newest unfinished one)."),
     parallel: int = typer.Option(1, "--parallel"),
     approval: str = typer.Option(None, "--approval", help="A policy campaign's policy:MODULE:FUNCTION."),
+    model: str = typer.Option(None, "--model", envvar=LLM_ENV["model"], help=MODEL_HELP),
+    api_base: str = typer.Option(None, "--api-base", envvar=LLM_ENV["api_base"], help=API_BASE_HELP),
+    agent_style: str = typer.Option("code", "--agent-style", help=STYLE_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Continue a paused, failed or killed campaign exactly where its store stands."""
@@ -129,7 +156,10 @@ def resume(
             )
         spec = approval or record.approval
         outcome = _drive(
-            lambda r: r.resume(campaign), _metric(record), as_json, (record.brain, spec, parallel)
+            lambda r: r.resume(campaign),
+            _metric(record),
+            as_json,
+            (record.brain, spec, parallel, (model, api_base, agent_style)),
         )
     _finish(outcome, as_json)
 
