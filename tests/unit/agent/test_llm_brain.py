@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,7 @@ def test_parent_run_names_a_run_of_this_campaign(store, configs) -> None:
 
 # models from the CLI's options -----------------------------------------------------------------
 def test_an_api_base_gives_an_openai_compatible_model_keyed_from_the_environment() -> None:
+    pytest.importorskip("openai", reason="--api-base needs the openai package (smolagents[openai])")
     env = {llm.KEY_ENV: "sk-from-env-0123456789"}
     model = llm.build_model("qwen2.5:7b", "http://127.0.0.1:8000/v1", environ=env)
     assert isinstance(model, OpenAIModel) and model.model_id == "qwen2.5:7b"
@@ -205,7 +207,15 @@ def test_a_litellm_name_needs_litellm() -> None:
         assert isinstance(model, LiteLLMModel) and model.api_key == "k" * 12
 
 
+def test_without_the_openai_package_an_api_base_is_an_environment_error(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "openai", None)  # what `import openai` meets when it is not installed
+    with pytest.raises(llm.LLMUnavailable, match=r"smolagents\[openai\]") as err:
+        llm.build_model("m", "http://127.0.0.1:1/v1", environ={})
+    assert err.value.exit_code == 3
+
+
 def test_brain_options_are_checked() -> None:
+    pytest.importorskip("openai", reason="--api-base needs the openai package (smolagents[openai])")
     with pytest.raises(BadInput, match="--agent-style"):
         llm.LLMBrain.from_options("m", "http://127.0.0.1:1/v1", agent_style="json")
     model = llm.build_model("m", "http://127.0.0.1:1/v1", environ={})
