@@ -33,17 +33,37 @@ def host_subprocess_once(config_text: str) -> float:
         (Path(tmp) / "artifacts").mkdir()
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "sentinel.sandbox.runtime", "--config", str(config), "--data", str(DATA_DIR),
-             "--artifacts", str(Path(tmp) / "artifacts"), "--generated", str(Path(tmp) / "generated")],
-            check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
+            [
+                sys.executable,
+                "-m",
+                "sentinel.sandbox.runtime",
+                "--config",
+                str(config),
+                "--data",
+                str(DATA_DIR),
+                "--artifacts",
+                str(Path(tmp) / "artifacts"),
+                "--generated",
+                str(Path(tmp) / "generated"),
+            ],
+            check=True,
+            capture_output=True,
+            env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
         )
         return time.perf_counter() - started
 
 
 def container_once(isolation: str, out_root: Path, index: int) -> tuple[float, float]:
     started = time.perf_counter()
-    outcome = launch_run(LaunchRequest(experiment=JOB[0], overrides=JOB[1], isolation=isolation,
-                                       out_dir=out_root / f"run{index}", campaign="bench"))
+    outcome = launch_run(
+        LaunchRequest(
+            experiment=JOB[0],
+            overrides=JOB[1],
+            isolation=isolation,
+            out_dir=out_root / f"run{index}",
+            campaign="bench",
+        )
+    )
     total = time.perf_counter() - started
     if outcome.status != "completed":
         raise SystemExit(f"container run {index} ended {outcome.status}: {outcome.reason}")

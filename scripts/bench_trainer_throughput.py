@@ -37,15 +37,31 @@ def host_rate(config_text: str) -> float:
         config.write_text(config_text)
         (Path(tmp) / "art").mkdir()
         proc = subprocess.run(
-            [sys.executable, "-m", "sentinel.sandbox.runtime", "--config", str(config), "--data", str(DATA_DIR),
-             "--artifacts", str(Path(tmp) / "art"), "--generated", str(Path(tmp) / "gen")],
-            capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
+            [
+                sys.executable,
+                "-m",
+                "sentinel.sandbox.runtime",
+                "--config",
+                str(config),
+                "--data",
+                str(DATA_DIR),
+                "--artifacts",
+                str(Path(tmp) / "art"),
+                "--generated",
+                str(Path(tmp) / "gen"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
         )
         return _rate(proc.stdout + proc.stderr)
 
 
 def container_rate(overrides: tuple[str, ...], out: Path) -> float:
-    outcome = launch_run(LaunchRequest(experiment="ppg_hr", overrides=overrides, out_dir=out, campaign="bench"))
+    outcome = launch_run(
+        LaunchRequest(experiment="ppg_hr", overrides=overrides, out_dir=out, campaign="bench")
+    )
     if outcome.status != "completed":
         raise SystemExit(f"container run ended {outcome.status}: {outcome.reason}")
     return _rate((out / "stdout.log").read_text(errors="replace"))
@@ -66,7 +82,9 @@ def main() -> None:
                 host.append(host_rate(config_text))
                 container.append(container_rate(overrides, Path(tmp) / f"{model}{index}"))
             h, c = statistics.median(host), statistics.median(container)
-            print(f"{model:6s} host {h:8.1f} steps/s   container {c:8.1f} steps/s   container/host {c / h:.2f}")
+            print(
+                f"{model:6s} host {h:8.1f} steps/s   container {c:8.1f} steps/s   container/host {c / h:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -78,8 +78,14 @@ def run_payload(engine, runtime_image, empty_data_dir, tmp_path) -> Iterator[Run
 
     def run(code: str, isolation: str = "runc", on_poll=None, **limits) -> object:
         run_id = f"test-{secrets.token_hex(4)}"
-        spec = RunSpec(run_id=run_id, image=runtime_image, data_dir=empty_data_dir, isolation=isolation,
-                       limits=RunLimits(**{"timeout_s": 60.0, **limits}), command=("python", "-c", code))
+        spec = RunSpec(
+            run_id=run_id,
+            image=runtime_image,
+            data_dir=empty_data_dir,
+            isolation=isolation,
+            limits=RunLimits(**{"timeout_s": 60.0, **limits}),
+            command=("python", "-c", code),
+        )
         return run_container(engine, spec, tmp_path / run_id, on_poll=on_poll)
 
     yield run

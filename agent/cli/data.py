@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+
 from sentinel.agent.cli._exit import mapped_errors
 from sentinel.agent.cli._output import console, emit_json
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.table import Table
+
 from sentinel.agent.cli._exit import EXIT_ENVIRONMENT, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from sentinel.agent.cli._exit import mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
 from sentinel.agent.cli._exit import EXIT_FAILED, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -42,8 +43,9 @@ def test_kill_9_of_the_host_process_then_reap(engine, runtime_image, empty_data_
     from sentinel.sandbox.volume import leftover_volumes
 
     run_id = f"orphan-{os.getpid()}"
-    host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT, runtime_image, str(empty_data_dir),
-                             str(tmp_path / "out"), run_id])
+    host = subprocess.Popen(
+        [sys.executable, "-c", HOST_SCRIPT, runtime_image, str(empty_data_dir), str(tmp_path / "out"), run_id]
+    )
 
     def container_running() -> bool:
         for cid in engine.containers_with_label(RUN_LABEL):

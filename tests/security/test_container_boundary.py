@@ -100,7 +100,9 @@ def test_identity_rootfs_capabilities_and_no_docker_socket(run_payload):
     assert report["nonewprivs"] == "1"
     assert report["seccomp"] == "2"  # filter mode: Sentinel's profile is loaded
     for path in ("/etc/evil", "/opt/venv/evil", "/job/evil", "/data/evil"):
-        assert report[path] in {"Read-only file system", "Permission denied", "No such file or directory"}, path
+        assert report[path] in {"Read-only file system", "Permission denied", "No such file or directory"}, (
+            path
+        )
     assert report["sockets"] == []
     for mount in ("tmp", "artifacts"):
         options = report[mount].split()[3].split(",")
@@ -139,8 +141,22 @@ def test_removed_syscalls_fail_with_eperm(run_payload):
         print(json.dumps(report))
     """)
     report = payload_report(run_payload(code))
-    for name in ("ptrace", "ptrace_init", "process_vm_readv", "io_uring_setup", "userfaultfd", "bpf",
-                 "perf_event_open", "keyctl", "add_key", "unshare", "setns", "mount", "personality", "kcmp"):
+    for name in (
+        "ptrace",
+        "ptrace_init",
+        "process_vm_readv",
+        "io_uring_setup",
+        "userfaultfd",
+        "bpf",
+        "perf_event_open",
+        "keyctl",
+        "add_key",
+        "unshare",
+        "setns",
+        "mount",
+        "personality",
+        "kcmp",
+    ):
         assert report[name] == "Operation not permitted", (name, report[name])
     assert report["procmem"] in {"Permission denied", "Operation not permitted", "Input/output error"}
     assert report["threads"] == "ok"  # ordinary threads still work (clone without namespace flags)

@@ -9,8 +9,13 @@ import pytest
 
 pytestmark = pytest.mark.docker
 
-GOOD_SUMMARY = {"status": "completed", "epochs": 1, "steps": 1,
-                "best": {"epoch": 0, "step": 1, "val/loss": 0.5}, "final": {"epoch": 0, "step": 1, "val/loss": 0.5}}
+GOOD_SUMMARY = {
+    "status": "completed",
+    "epochs": 1,
+    "steps": 1,
+    "best": {"epoch": 0, "step": 1, "val/loss": 0.5},
+    "final": {"epoch": 0, "step": 1, "val/loss": 0.5},
+}
 
 
 def _writer(files: dict[str, str], symlinks: dict[str, str] | None = None) -> str:
@@ -39,8 +44,17 @@ def test_symlink_to_a_host_file_is_rejected_not_followed(run_payload):
 
 
 def test_oversized_line_is_rejected(run_payload):
-    line = json.dumps({"step": 1, "epoch": 0, "split": "train", "loss": 1.0, "grad_norm": 1.0, "lr": 0.1,
-                       "pad": "x" * 100_000})
+    line = json.dumps(
+        {
+            "step": 1,
+            "epoch": 0,
+            "split": "train",
+            "loss": 1.0,
+            "grad_norm": 1.0,
+            "lr": 0.1,
+            "pad": "x" * 100_000,
+        }
+    )
     result = run_payload(_writer({"metrics.jsonl": line + "\n", "summary.json": _summary()}))
     assert result.status == "artifact_rejected"
 
@@ -57,8 +71,17 @@ def test_bare_nan_literal_is_rejected(run_payload):
 
 
 def test_null_with_nonfinite_flag_parses_as_nan(run_payload):
-    line = json.dumps({"step": 1, "epoch": 0, "split": "train", "loss": None, "grad_norm": 1.0, "lr": 0.1,
-                       "nonfinite": ["loss"]})
+    line = json.dumps(
+        {
+            "step": 1,
+            "epoch": 0,
+            "split": "train",
+            "loss": None,
+            "grad_norm": 1.0,
+            "lr": 0.1,
+            "nonfinite": ["loss"],
+        }
+    )
     result = run_payload(_writer({"metrics.jsonl": line + "\n", "summary.json": _summary()}))
     # Exit 0 with a completed summary: the artifacts are accepted and the NaN is preserved.
     assert result.artifacts.accepted, result.reason

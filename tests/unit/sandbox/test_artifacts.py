@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from sentinel.sandbox.artifacts import (
     DEFAULT_LIMITS,
     KNOWN_FILES,

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
 from sentinel.sandbox.artifacts import (
     DEFAULT_LIMITS,
     KNOWN_FILES,

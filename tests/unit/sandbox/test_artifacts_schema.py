@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from sentinel.sandbox.artifacts import (
     ArtifactLimits,
     RunArtifacts,

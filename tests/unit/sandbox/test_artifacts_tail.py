@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from sentinel.sandbox.artifacts import ArtifactLimits, MetricRecord, MetricsTail, read_artifacts
 
 TRAIN = {"step": 0, "epoch": 0, "split": "train", "loss": 1.0, "grad_norm": 2.0, "lr": 0.01}

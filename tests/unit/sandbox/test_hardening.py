@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from sentinel.sandbox.errors import BadRunInput
 from sentinel.sandbox.hardening import container_environment, create_kwargs, host_config_kwargs
 from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size

@@ -1,8 +1,23 @@
 from sentinel.sandbox import seccomp
 
-MUST_DENY = {"ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
-             "io_uring_register", "userfaultfd", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
-             "unshare", "setns", "mount", "personality"}
+MUST_DENY = {
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "userfaultfd",
+    "bpf",
+    "perf_event_open",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "unshare",
+    "setns",
+    "mount",
+    "personality",
+}
 
 
 def test_profile_denies_by_default_with_eperm():
