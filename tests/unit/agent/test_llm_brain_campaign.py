@@ -199,3 +199,25 @@ def test_an_api_key_reaches_neither_the_store_nor_the_runs_folder(
         data = path.read_bytes()
         assert FAKE_KEY.encode() not in data and FAKE_KEY[::-1].encode() not in data, path
     assert FAKE_KEY not in text_of(model.received[0])  # and the model is never told the key
+
+
+def test_proposing_starts_no_process_and_launches_nothing(
+    configs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+
+    import sentinel.agent.launch as launch_mod
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the brain started a process or a run")
+
+    for target, name in ((subprocess, "Popen"), (os, "system"), (os, "fork"), (launch_mod, "launch_run")):
+        monkeypatch.setattr(target, name, forbidden)
+    store = FeedbackStore(configs.parent / "f.db")
+    the_goal = load_goal("digits:quick")
+    store.create_campaign(the_goal, seed=1, campaign_id="camp-1")
+    ctx = CampaignContext("camp-1", the_goal, store, configs, seed=1, tier=1)
+    script = [code('print(run_training(overrides=["trainer.lr=0.02"], rationale="Baseline."))')]
+    proposal = LLMBrain(ScriptedModel(script)).propose(ctx)
+    assert proposal is not None and store.proposals("camp-1") == []  # the loop records it, then runs it
