@@ -28,7 +28,7 @@ SIZES = {"train": 1600, "val": 400, "test": 400}
 WINDOW_S, RATE = 10, 50
 SOURCE_RATE, SOURCE_S = 200, 60
 SOURCE_HR = (50, 75, 100)
-VERSION = 1
+VERSION = 2  # 2: generator changed in e63fd0a (re-timed beats / flip rate)
 
 
 def build(scale: float = 1.0, seed: int = 2002) -> Built:
