@@ -16,9 +16,9 @@ output is untrusted too (every proposal passes the same gates as the strategist'
 nothing a run wrote reaches the model as free text.
 
 When the agent makes no proposal, the brain tries again (`attempts` runs of at most `max_steps`
-steps each) and then returns None, which ends the campaign; a `final_answer` without a proposal
-is the model declining and ends it at once. A failing model endpoint raises `LLMUnavailable`
-(exit 3), which leaves the campaign resumable.
+steps each) and then returns None (the loop then climbs a tier if the goal allows, else finishes);
+a `final_answer` without a proposal is the model declining, and returns None at once. A failing
+model endpoint raises `LLMUnavailable` (exit 3), which leaves the campaign resumable.
 """
 
 from __future__ import annotations
