@@ -16,12 +16,14 @@ app = typer.Typer(
 def _register() -> None:
     # Each command module owns its group; add one line per module.
     from sentinel.agent.cli import campaign, dashboard, data, doctor, images, review, sandbox, validate
+    from sentinel.agent.cli.monitor import app as monitor_app
 
     app.add_typer(images.app, name="images")
     app.add_typer(data.app, name="data")
     app.add_typer(sandbox.app, name="sandbox")
     app.add_typer(campaign.app, name="campaign")
     app.add_typer(review.app, name="review")
+    app.add_typer(monitor_app, name="monitor")
     app.command("doctor")(doctor.doctor)
     app.command("validate")(validate.validate)
     app.command("dashboard")(dashboard.dashboard)
