@@ -25,12 +25,12 @@ class MonitorConfig:
     # signals and windows
     window: int = 256
     ref_window: int = 64
-    refresh_every: int = 8
+    refresh_every: int = 32
+    trend_every: int = 32
     warmup_steps: int = 24
     start_steps: int = 8
     ewma_alpha: float = 0.05
     mad_floor_rel: float = 0.02
-    update_ratio_every: int = 16
     # detectors
     spike_z: float = 8.0
     spike_min_rel: float = 1.0
@@ -65,6 +65,7 @@ class MonitorConfig:
     cooldown_steps: int = 48
     recovery_steps: int = 96
     snapshot_every: int = 64
+    snapshot_budget: float = 0.001
     snapshots_kept: int = 3
     outcome_horizon: int = 96
     recovery_tolerance: float = 0.25
@@ -79,7 +80,13 @@ class MonitorConfig:
                 raise ValueError(f"monitor.{field.name} must be >= 1, got {value}")
             if field.type == "float" and not (math.isfinite(value) and value > 0):
                 raise ValueError(f"monitor.{field.name} must be a finite number > 0, got {value}")
-        for name in ("ewma_alpha", "lr_cut_factor", "plateau_elevated", "oscillation_anticorr"):
+        for name in (
+            "ewma_alpha",
+            "lr_cut_factor",
+            "plateau_elevated",
+            "oscillation_anticorr",
+            "snapshot_budget",
+        ):
             if getattr(self, name) >= 1:
                 raise ValueError(f"monitor.{name} must be < 1, got {getattr(self, name)}")
         if self.oscillation_sign_changes > 1:

@@ -15,7 +15,7 @@ import numpy as np
 
 from sentinel.monitor.actions import ACTIONS
 from sentinel.monitor.events import experience_event
-from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.signals import SignalWindow, fast_median
 
 __all__ = ["OUTCOME_VALUE", "ExperienceLog"]
 
@@ -54,9 +54,9 @@ class ExperienceLog:
             if tick - p.tick < self.horizon:
                 keep.append(p)
                 continue
-            loss = window.series(self.horizon // 2, healthy=True)["loss"]
+            loss = window.values("loss", self.horizon // 2)
             loss = loss[np.isfinite(loss)]
-            now = float(np.median(loss)) if loss.size else math.nan
+            now = fast_median(loss) if loss.size else math.nan
             ratio = now / p.ref_loss if p.ref_loss > 0 and math.isfinite(now) else math.nan
             quiet = tick - last_finding_tick >= self.horizon // 2
             limit = 1.0 if p.event["anomaly"] == "plateau" else 1.0 + self.tolerance

@@ -8,6 +8,7 @@ before the optimizer applies it; trend detectors, snapshots and experience bookk
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from sentinel.monitor.actions import ACTIONS, ActionContext
@@ -50,6 +51,13 @@ class MonitorHook(TrainerHook):
         self._last_finding_tick = -(10**9)
         self._dropped_this_step = False
         self._started = False
+        self._next_snapshot = config.snapshot_every  # tick at which the next snapshot is due
+        self._loss_gate = self._grad_gate = -math.inf  # see _gate
+        self._gate_ref: object = ()  # the reference the gate was computed for
+        self._gate_until = config.warmup_steps + 1  # warm-up ends between references: re-gate until then
+        self._trend_every = config.trend_every
+        self._clock = math.nan  # perf_counter at the last after_step
+        self.step_seconds = math.nan  # mean wall time per step over the last trend_every steps
 
     # ------------------------------------------------------------------ hook points
     def on_train_start(self, ctl: TrainingControl) -> None:
@@ -60,25 +68,56 @@ class MonitorHook(TrainerHook):
         if not self._started:
             self.on_train_start(ctl)
         window = self.window
-        window.push(signals.step, signals.loss, signals.grad_norm, signals.lr)
+        loss, grad = signals.loss, signals.grad_norm
+        if window.reference is not self._gate_ref or window.count < self._gate_until:
+            self._gate()
+        window.push(signals.step, loss, grad, signals.lr)
         self.ticks += 1
         self._dropped_this_step = False
-        for detector in self.per_step:
-            finding = detector.observe(signals.step, window)
-            if finding is not None:
-                self._handle(ctl, finding, in_backward=True)
-                break
-        else:
-            if self.ticks % self.config.update_ratio_every == 0:
-                self.probe.before(ctl.model)
+        # fast path: under every per-step detector's bound (NaN and Inf never are) and not a
+        # trend tick of `divergence`: two comparisons instead of four detector calls
+        if not (loss <= self._loss_gate and grad <= self._grad_gate and window.count % self._trend_every):
+            for detector in self.per_step:
+                finding = detector.observe(signals.step, window)
+                if finding is not None:
+                    self._handle(ctl, finding, in_backward=True)
+                    return
+        if self.ticks % self._trend_every == self._trend_every - 1 and self._may_plateau():
+            self.probe.before(ctl.optimizer)  # measured on this step, read at the next trend tick
+
+    def _may_plateau(self) -> bool:
+        """The update ratio only matters to a plateau, which needs a loss still near its start:
+        skip the weight copy once the smoothed loss is clearly below that."""
+        window = self.window
+        start = window.start_loss
+        return not (start > 0 and window.ewma_loss < 0.9 * self.config.plateau_elevated * start)
+
+    def _gate(self) -> None:
+        """Lowest quiet bounds of the per-step detectors for the current reference and start
+        level; recomputed when the reference object changes and on every warm-up step."""
+        window = self.window
+        bounds = [d.quiet_below(window) for d in self.per_step]
+        self._loss_gate = min(b[0] for b in bounds)
+        self._grad_gate = min(b[1] for b in bounds)
+        self._gate_ref = window.reference
 
     def after_step(self, ctl: TrainingControl, signals: StepSignals) -> None:
-        cfg, window = self.config, self.window
         if self.probe.armed:
-            ratio = self.probe.after(ctl.model, applied=not self._dropped_this_step)
+            ratio = self.probe.after(applied=not self._dropped_this_step)
             if not math.isnan(ratio):
-                window.update_ratio = ratio
-        if self.ticks % cfg.refresh_every == 0 and not self.policy.stopped:
+                self.window.update_ratio = ratio
+        if self.ticks % self._trend_every == 0:
+            self._periodic(ctl, signals)
+
+    def _periodic(self, ctl: TrainingControl, signals: StepSignals) -> None:
+        """Every `trend_every` steps: trend detectors, episode closure, due experiences, the step
+        time and a healthy snapshot. Nothing here needs a finer clock than that."""
+        cfg, window = self.config, self.window
+        now = time.perf_counter()
+        if self._clock == self._clock:
+            self.step_seconds = (now - self._clock) / self._trend_every
+        self._clock = now
+        if not self.policy.stopped:
             for detector in self.trend:
                 finding = detector.observe(signals.step, window)
                 if finding is not None:
@@ -88,13 +127,24 @@ class MonitorHook(TrainerHook):
         if self.experience.pending:
             self._emit_experiences(ctl, self.experience.due(self.ticks, window, self._last_finding_tick))
         if (
-            self.ticks % cfg.snapshot_every == 0
+            self.ticks >= self._next_snapshot
             and window.count >= cfg.warmup_steps
             and self.policy.healthy(signals.step)
             and window.reference is not None
             and math.isfinite(window.last_loss)
         ):
-            self.snapshots.take(ctl, window)
+            self._snapshot(ctl)
+
+    def _snapshot(self, ctl: TrainingControl) -> None:
+        """Keep a healthy snapshot, then space the next one so that snapshots cost at most
+        `snapshot_budget` of the training time (a deep copy of a big optimizer state is slow)."""
+        start = time.perf_counter()
+        self.snapshots.take(ctl, self.window)
+        cost = time.perf_counter() - start
+        gap = self.config.snapshot_every
+        if self.step_seconds > 0:
+            gap = max(gap, math.ceil(cost / (self.config.snapshot_budget * self.step_seconds)))
+        self._next_snapshot = self.ticks + gap
 
     def on_train_end(self, ctl: TrainingControl, status: str) -> None:
         self._emit_experiences(ctl, self.experience.finish(self.ticks, self.policy.stopped))
@@ -104,7 +154,7 @@ class MonitorHook(TrainerHook):
         self._last_finding_tick = self.ticks
         ref = self.window.reference
         ref_grad = ref.grad_median if ref is not None else math.inf
-        ref_lr = ref.lr_median if ref is not None else math.nan
+        ref_lr = self.window.lr_median() if ref is not None else math.nan
         episode_before = self.policy.episode
         decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad)
         if decision is None:

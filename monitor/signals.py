@@ -15,10 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAD_TO_SIGMA", "OBSERVATIONS", "Reference", "SignalWindow", "robust_center_scale"]
+__all__ = [
+    "MAD_TO_SIGMA",
+    "OBSERVATIONS",
+    "Reference",
+    "SignalWindow",
+    "center_scale_of",
+    "fast_median",
+    "median_of",
+    "robust_center_scale",
+]
 
 MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this is its standard deviation
-_SERIES = ("loss", "grad_norm", "lr")
+_ROWS = ("loss", "grad_norm", "lr", "step", "flag")
+_NO = -math.inf  # marks a slot that is flagged, non-finite or empty in the healthy lists
 
 #: What the monitor observes, for `sentinel monitor spec` (name -> how it is measured).
 OBSERVATIONS = {
@@ -26,7 +36,8 @@ OBSERVATIONS = {
     "grad_norm": "global L2 norm of all gradients before clipping, one fused call",
     "lr": "learning rate of the first param group at the step",
     "nonfinite": "loss or grad_norm is NaN/Inf (judged on every step)",
-    "update_ratio": "||w_after - w_before|| / ||w_after||, sampled every update_ratio_every steps",
+    "update_ratio": "||w_after - w_before|| / ||w_after|| of one step before each trend check, "
+    "while the loss is still near its start level (the only time a plateau can need it)",
     "initial_loss": "the first finite loss: the model before any update",
     "start_loss": "median of the first start_steps healthy finite losses",
     "reference": "median, MAD-sigma and maximum of loss, log grad norm and LR over the last "
@@ -35,11 +46,41 @@ OBSERVATIONS = {
 }
 
 
+def fast_median(values: np.ndarray) -> float:
+    """Median by partial sort: the same number as np.median at a fraction of its call overhead,
+    which matters because the monitor's budget is a few microseconds per training step."""
+    n = values.size
+    if n == 0:
+        return math.nan
+    half = n // 2
+    if n % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, (half - 1, half))
+    return 0.5 * float(part[half - 1] + part[half])
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+
+
+def median_of(values: list[float]) -> float:
+    """Median of a short Python list: `sorted` beats numpy's call overhead below a few hundred."""
+    return _sorted_median(sorted(values)) if values else math.nan
+
+
+def center_scale_of(values: list[float], floor_rel: float) -> tuple[float, float]:
+    """`robust_center_scale` for a short Python list."""
+    center = median_of(values)
+    scale = MAD_TO_SIGMA * median_of([abs(v - center) for v in values])
+    return center, max(scale, floor_rel * abs(center), 1e-12)
+
+
 def robust_center_scale(values: np.ndarray, floor_rel: float) -> tuple[float, float]:
     """Median and MAD-sigma, with sigma floored at `floor_rel * |median|` so that a perfectly
     smooth loss (full-batch training) does not turn every tiny wiggle into a huge z-score."""
-    center = float(np.median(values))
-    scale = MAD_TO_SIGMA * float(np.median(np.abs(values - center)))
+    center = fast_median(values)
+    scale = MAD_TO_SIGMA * fast_median(np.abs(values - center))
     return center, max(scale, floor_rel * abs(center), 1e-12)
 
 
@@ -54,7 +95,6 @@ class Reference:
     log_grad_median: float
     log_grad_scale: float
     grad_max: float
-    lr_median: float
     count: int
 
     @property
@@ -63,7 +103,14 @@ class Reference:
 
 
 class SignalWindow:
-    """The last `capacity` steps of loss, grad norm and LR (all steps, flagged ones included)."""
+    """The last `capacity` steps of loss, grad norm and LR (all steps, flagged ones included).
+
+    Storage is plain Python lists used as ring buffers: on the hot path a list store costs a
+    fraction of a numpy scalar store, and the reference is computed with `sorted` on at most
+    2 x ref_window values, which beats numpy's per-call overhead at these sizes. Two extra lists
+    hold the loss and grad norm of healthy steps only (-inf elsewhere), so "the largest healthy
+    value of the window" is one C-level `max`. Arrays are built only for the trend detectors.
+    """
 
     def __init__(
         self,
@@ -85,129 +132,163 @@ class SignalWindow:
     def reset(self) -> None:
         """Forget everything: after a re-initialisation the old history describes another model."""
         cap = self.capacity
-        self._buf: dict[str, list[float]] = {name: [math.nan] * cap for name in _SERIES}
+        self._loss = [math.nan] * cap
+        self._grad = [math.nan] * cap
+        self._lr = [math.nan] * cap
         self._step = [0] * cap
         self._flag = [False] * cap
+        self._ok_loss = [_NO] * cap  # healthy finite losses; _NO for flagged/non-finite/empty slots
+        self._ok_grad = [_NO] * cap
         self.count = 0  # pushes since the last reset
-        self.last_step = -1
         self.last_loss = math.nan
         self.last_grad = math.nan
-        self.last_lr = math.nan
         self.ewma_loss = math.nan
-        self.ewma_grad = math.nan
+        self.ewma_min = math.inf  # lowest smoothed loss so far: a cheap "has it risen?" pre-check
         self.update_ratio = math.nan
         self.initial_loss = math.nan  # the first finite loss: the model before any update
         self.start_loss = math.nan  # median of the first `start_steps` healthy finite losses
         self._start: list[float] = []
+        self._starting = True  # still collecting the start level
         self._start_tail = -1  # count at which the last start value was taken
         self.reference: Reference | None = None
         self._version = 0
-        self._series_cache: tuple[int, dict[str, np.ndarray]] | None = None
+        self._cache: tuple[int, list[float]] | None = None
 
     # ----------------------------------------------------------------- per step (hot path)
     def push(self, step: int, loss: float, grad_norm: float, lr: float) -> None:
         """Record one step. The reference is refreshed *before* the new value goes in, so the step
         being judged is never part of the baseline it is judged against."""
-        if self.count and self.count % self.refresh_every == 0:
+        count = self.count
+        if count and count % self.refresh_every == 0:
             self.refresh()
-        i = self.count % self.capacity
-        self._buf["loss"][i] = loss
-        self._buf["grad_norm"][i] = grad_norm
-        self._buf["lr"][i] = lr
+        i = count % self.capacity
+        self._loss[i] = loss
+        self._grad[i] = grad_norm
+        self._lr[i] = lr
         self._step[i] = step
         self._flag[i] = False
-        self.count += 1
-        self.last_step, self.last_loss, self.last_grad, self.last_lr = step, loss, grad_norm, lr
+        self.count = count + 1
+        self.last_loss, self.last_grad = loss, grad_norm
         if loss - loss == 0 and grad_norm - grad_norm == 0:  # both finite, without a call
-            a = self.ewma_alpha
-            if self.ewma_loss == self.ewma_loss:
-                self.ewma_loss += a * (loss - self.ewma_loss)
-                self.ewma_grad += a * (grad_norm - self.ewma_grad)
+            self._ok_loss[i], self._ok_grad[i] = loss, grad_norm
+            ewma = self.ewma_loss
+            if ewma == ewma:
+                ewma += self.ewma_alpha * (loss - ewma)
+                self.ewma_loss = ewma
+                if ewma < self.ewma_min:
+                    self.ewma_min = ewma
             else:
-                self.ewma_loss, self.ewma_grad = loss, grad_norm
-            if self.initial_loss != self.initial_loss:
-                self.initial_loss = loss
-            if len(self._start) < self.start_steps:
-                self._start.append(loss)
-                self._start_tail = self.count
-                if len(self._start) == self.start_steps:
-                    self.start_loss = float(np.median(self._start))
+                self.ewma_loss = self.ewma_min = loss
+            if self._starting:
+                self._add_start(loss)
+        else:
+            self._ok_loss[i] = self._ok_grad[i] = _NO
+
+    def _add_start(self, loss: float) -> None:
+        if self.initial_loss != self.initial_loss:
+            self.initial_loss = loss
+        self._start.append(loss)
+        self._start_tail = self.count
+        if len(self._start) == self.start_steps:
+            self.start_loss = _sorted_median(sorted(self._start))
+            self._starting = False
 
     def flag_last(self) -> None:
         """Exclude the latest step from every reference (it was contained as anomalous)."""
         if self.count:
-            self._flag[(self.count - 1) % self.capacity] = True
+            i = (self.count - 1) % self.capacity
+            self._flag[i] = True
+            self._ok_loss[i] = self._ok_grad[i] = _NO
+            self._cache = None
             if self._start_tail == self.count and self._start:  # an anomalous step is no start level
                 self._start.pop()
                 self._start_tail = -1
                 self.start_loss = math.nan
+                self._starting = True
 
     # ----------------------------------------------------------------- on demand
+    def _chrono(self, ring: list) -> list:
+        """A ring buffer in chronological order (C-level slicing)."""
+        count, cap = self.count, self.capacity
+        if count <= cap:
+            return ring[:count]
+        i = count % cap
+        return ring[i:] + ring[:i]
+
     def refresh(self) -> None:
         """Recompute the robust reference from the last `ref_window` healthy, finite steps.
 
         The maxima span the whole window instead: they stand for "the worst this run has produced
         lately", and rare heavy-tail batches need a longer memory than the median does."""
-        full = self.series(self.capacity, healthy=True)
-        every = np.isfinite(full["loss"]) & np.isfinite(full["grad_norm"])
-        loss, grad, lr = (full[k][-self.ref_window :] for k in ("loss", "grad_norm", "lr"))
-        ok = np.isfinite(loss) & np.isfinite(grad) & (grad > 0)
-        if ok.sum() < max(4, self.ref_window // 4):
+        n = self.ref_window
+        losses = self._chrono(self._ok_loss)[-2 * n :]
+        grads = self._chrono(self._ok_grad)[-2 * n :]
+        keep = [j for j, g in enumerate(grads) if g > 0.0][-n:]  # healthy: _NO is < 0
+        if len(keep) < max(4, n // 4):
             self.reference = None
             return
         self._version += 1
-        loss_c, loss_s = robust_center_scale(loss[ok], self.mad_floor_rel)
-        grad_c, grad_s = robust_center_scale(np.log(grad[ok]), 0.0)
+        loss_sorted = sorted(losses[j] for j in keep)
+        log_sorted = sorted(math.log(grads[j]) for j in keep)
+        loss_c = _sorted_median(loss_sorted)
+        loss_s = MAD_TO_SIGMA * _sorted_median(sorted(abs(v - loss_c) for v in loss_sorted))
+        grad_c = _sorted_median(log_sorted)
+        grad_s = MAD_TO_SIGMA * _sorted_median(sorted(abs(v - grad_c) for v in log_sorted))
         self.reference = Reference(
             version=self._version,
             loss_median=loss_c,
-            loss_scale=loss_s,
-            loss_max=float(full["loss"][every].max()),
+            loss_scale=max(loss_s, self.mad_floor_rel * abs(loss_c), 1e-12),
+            loss_max=max(self._ok_loss),
             log_grad_median=grad_c,
             log_grad_scale=max(grad_s, 1e-3),
-            grad_max=float(full["grad_norm"][every].max()),
-            lr_median=float(np.median(lr[ok])),
-            count=int(ok.sum()),
+            grad_max=max(self._ok_grad),
+            count=len(keep),
         )
 
-    def series(self, n: int, healthy: bool = False) -> dict[str, np.ndarray]:
-        """The last `n` steps in chronological order (`step` included); healthy drops flagged steps."""
-        full = self._chronological()
-        if healthy:
-            keep = ~full["flag"].astype(bool)
-            return {k: v[keep][-n:] for k, v in full.items()}
-        return {k: v[-n:] for k, v in full.items()}
+    def lr_median(self) -> float:
+        """Median LR of the last `ref_window` healthy steps: the "before" of an LR jump. Computed
+        on demand (only when the policy decides something), not at every refresh."""
+        n = self.ref_window
+        ok, lrs = self._chrono(self._ok_grad)[-2 * n :], self._chrono(self._lr)[-2 * n :]
+        return median_of([lr for g, lr in zip(ok, lrs, strict=True) if g != _NO][-n:])
 
-    def _chronological(self) -> dict[str, np.ndarray]:
-        if self._series_cache is not None and self._series_cache[0] == self.count:
-            return self._series_cache[1]
-        size = min(self.count, self.capacity)
-        start = self.count % self.capacity if self.count > self.capacity else 0
-        order = [(start + j) % self.capacity for j in range(size)]
-        out = {name: np.array([self._buf[name][j] for j in order], dtype=np.float64) for name in _SERIES}
-        out["step"] = np.array([self._step[j] for j in order], dtype=np.float64)
-        out["flag"] = np.array([self._flag[j] for j in order], dtype=np.float64)
-        self._series_cache = (self.count, out)
-        return out
+    def healthy_losses(self) -> list[float]:
+        """Every healthy finite loss of the window, chronological; cached per step (read only)."""
+        if self._cache is None or self._cache[0] != self.count:
+            self._cache = (self.count, [v for v in self._chrono(self._ok_loss) if v != _NO])
+        return self._cache[1]
+
+    def values(self, name: str, n: int) -> np.ndarray:
+        """The last `n` healthy finite values of "loss" or "grad_norm" as a chronological array."""
+        ring = self._ok_loss if name == "loss" else self._ok_grad
+        healthy = self.healthy_losses() if name == "loss" else [v for v in self._chrono(ring) if v != _NO]
+        return np.array(healthy[-n:] if n > 0 else [], dtype=np.float64)
+
+    def series(self, n: int, healthy: bool = False) -> dict[str, np.ndarray]:
+        """The last `n` steps in chronological order, every signal plus `step` and `flag`;
+        healthy drops flagged steps. For tests and tools: the detectors use `values`."""
+        rows = [self._chrono(r) for r in (self._loss, self._grad, self._lr, self._step, self._flag)]
+        block = np.array(rows, dtype=np.float64).reshape(len(_ROWS), -1)
+        if healthy:
+            block = block[:, block[4] == 0.0]
+        return {name: block[row, -n:] if n > 0 else block[row, :0] for row, name in enumerate(_ROWS)}
 
     # ----------------------------------------------------------------- snapshots
     def state(self) -> dict[str, object]:
         """A copy small enough to keep beside every training snapshot (rollback restores both)."""
+        rings = (self._loss, self._grad, self._lr, self._step, self._flag, self._ok_loss, self._ok_grad)
         return {
-            "buf": {k: list(v) for k, v in self._buf.items()},
-            "step": list(self._step),
-            "flag": list(self._flag),
+            "rings": [list(r) for r in rings],
             "scalars": (
                 self.count,
-                self.last_step,
                 self.last_loss,
                 self.last_grad,
-                self.last_lr,
                 self.ewma_loss,
-                self.ewma_grad,
+                self.ewma_min,
                 self.update_ratio,
                 self.initial_loss,
                 self.start_loss,
+                self._starting,
                 self._start_tail,
             ),
             "start": list(self._start),
@@ -215,20 +296,18 @@ class SignalWindow:
         }
 
     def load_state(self, state: dict[str, object]) -> None:
-        self._buf = {k: list(v) for k, v in state["buf"].items()}  # type: ignore[union-attr]
-        self._step = list(state["step"])  # type: ignore[call-overload]
-        self._flag = list(state["flag"])  # type: ignore[call-overload]
+        rings = [list(r) for r in state["rings"]]  # type: ignore[union-attr]  # copies: the snapshot stays intact
+        self._loss, self._grad, self._lr, self._step, self._flag, self._ok_loss, self._ok_grad = rings
         (
             self.count,
-            self.last_step,
             self.last_loss,
             self.last_grad,
-            self.last_lr,
             self.ewma_loss,
-            self.ewma_grad,
+            self.ewma_min,
             self.update_ratio,
             self.initial_loss,
             self.start_loss,
+            self._starting,
             self._start_tail,
         ) = state["scalars"]  # type: ignore[misc]
         self._start = list(state["start"])  # type: ignore[call-overload]
@@ -236,4 +315,4 @@ class SignalWindow:
         self._version += 1
         if self.reference is not None:  # a new version, so cached detector thresholds are rebuilt
             self.reference = dataclasses.replace(self.reference, version=self._version)
-        self._series_cache = None
+        self._cache = None

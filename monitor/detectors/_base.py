@@ -7,6 +7,7 @@ and the unit tests replay them on hand-made signals, and lets the policy weigh s
 from __future__ import annotations
 
 import math
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -14,7 +15,7 @@ from typing import ClassVar
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.signals import SignalWindow
 
-__all__ = ["Detector", "Finding"]
+__all__ = ["FLOAT_MAX", "Detector", "Finding"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class Finding:
 
 class Detector(ABC):
     """`per_step` detectors run on every step before the optimizer moves (they can still save it);
-    the others judge trends and run every `refresh_every` steps, which keeps the hot path cheap."""
+    the others judge trends and run every `trend_every` steps, which keeps the hot path cheap."""
 
     name: ClassVar[str]
     per_step: ClassVar[bool]
@@ -48,6 +49,15 @@ class Detector(ABC):
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         """Pure: the same window gives the same answer, so a benchmark can replay it offline."""
 
+    def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
+        """(loss, grad norm) at or below which this detector cannot fire on the window's next step
+        until its reference changes. The hook takes a comparison-only fast path under the lowest
+        bounds of all per-step detectors; (-inf, -inf), the default, means "always ask me"."""
+        return -math.inf, -math.inf
+
     def thresholds(self) -> dict[str, float]:
         """The numbers this detector compares against, for the generated spec."""
         return {k: float(v) for k, v in vars(self).items() if not k.startswith("_")}
+
+
+FLOAT_MAX = sys.float_info.max  # a finite "no limit": Inf and NaN still fail `x <= FLOAT_MAX`

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from sentinel.monitor.config import MonitorConfig
-from sentinel.monitor.detectors._base import Detector, Finding
-from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.detectors._base import FLOAT_MAX, Detector, Finding
+from sentinel.monitor.signals import Reference, SignalWindow
 
 __all__ = ["GradExplosionDetector"]
 
@@ -40,14 +40,24 @@ class GradExplosionDetector(Detector):
             config.explosion_z, config.explosion_min_ratio, config.explosion_tail_ratio, config.warmup_steps
         )
 
-    def observe(self, step: int, window: SignalWindow) -> Finding | None:
-        ref = window.reference
-        if ref is None or window.count < self.warmup:
-            return None
+    def _limit(self, ref: Reference) -> float:
         if ref.version != self._version:
             log_margin = max(math.log(self.min_ratio), self.z * ref.log_grad_scale)
             self._threshold = max(math.exp(ref.log_grad_median + log_margin), self.tail_ratio * ref.grad_max)
             self._version = ref.version
+        return self._threshold
+
+    def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
+        ref = window.reference
+        if ref is None or window.count + 1 < self.warmup:
+            return FLOAT_MAX, FLOAT_MAX
+        return FLOAT_MAX, self._limit(ref)
+
+    def observe(self, step: int, window: SignalWindow) -> Finding | None:
+        ref = window.reference
+        if ref is None or window.count < self.warmup:
+            return None
+        self._limit(ref)
         grad = window.last_grad
         if not grad > self._threshold:  # also False for NaN, which is the nan detector's job
             return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from sentinel.monitor.config import MonitorConfig
-from sentinel.monitor.detectors._base import Detector, Finding
-from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.detectors._base import FLOAT_MAX, Detector, Finding
+from sentinel.monitor.signals import Reference, SignalWindow
 
 __all__ = ["LossSpikeDetector"]
 
@@ -37,15 +37,25 @@ class LossSpikeDetector(Detector):
     def from_config(cls, config: MonitorConfig) -> LossSpikeDetector:
         return cls(config.spike_z, config.spike_min_rel, config.spike_tail_ratio, config.warmup_steps)
 
-    def observe(self, step: int, window: SignalWindow) -> Finding | None:
-        ref = window.reference
-        if ref is None or window.count < self.warmup:
-            return None
+    def _limit(self, ref: Reference) -> float:
         if ref.version != self._version:
             margin = max(self.z * ref.loss_scale, self.min_rel * abs(ref.loss_median))
             tail = ref.loss_max + (self.tail_ratio - 1.0) * abs(ref.loss_max)
             self._threshold = max(ref.loss_median + margin, tail)
             self._version = ref.version
+        return self._threshold
+
+    def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
+        ref = window.reference
+        if ref is None or window.count + 1 < self.warmup:
+            return FLOAT_MAX, FLOAT_MAX
+        return self._limit(ref), FLOAT_MAX
+
+    def observe(self, step: int, window: SignalWindow) -> Finding | None:
+        ref = window.reference
+        if ref is None or window.count < self.warmup:
+            return None
+        self._limit(ref)
         loss = window.last_loss
         if not loss > self._threshold or math.isinf(loss):
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from sentinel.monitor.config import MonitorConfig
-from sentinel.monitor.detectors._base import Detector, Finding
+from sentinel.monitor.detectors._base import FLOAT_MAX, Detector, Finding
 from sentinel.monitor.signals import SignalWindow
 
 __all__ = ["NanDetector"]
@@ -22,6 +22,9 @@ class NanDetector(Detector):
     @classmethod
     def from_config(cls, config: MonitorConfig) -> NanDetector:
         return cls()
+
+    def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
+        return FLOAT_MAX, FLOAT_MAX  # a non-finite value fails every `<=` test anyway
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         loss, grad = window.last_loss, window.last_grad

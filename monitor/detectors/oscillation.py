@@ -6,7 +6,7 @@ import numpy as np
 
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors._base import Detector, Finding
-from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.signals import SignalWindow, fast_median
 
 __all__ = ["OscillationDetector"]
 
@@ -66,22 +66,29 @@ class OscillationDetector(Detector):
         start = abs(window.start_loss)
         if window.count < self.warmup + self.window or not start > 0:
             return None
-        loss = window.series(self.window, healthy=True)["loss"]
-        loss = loss[np.isfinite(loss)]
+        recent = window.healthy_losses()[-self.window :]
+        # residuals about the fitted line span at most twice the raw range: if even that cannot
+        # reach `cv` of the start level, skip the arithmetic (the usual case, late in training)
+        if not recent or 2.0 * (max(recent) - min(recent)) < self.cv * start:
+            return None
+        loss = np.array(recent, dtype=np.float64)
         n = loss.size - loss.size % self.block
         if n < 4 * self.block:
             return None
         loss = loss[loss.size - n :]
-        level = max(abs(float(np.median(loss))), 1e-12)
-        t = np.arange(n, dtype=np.float64)
-        slope, intercept = np.polyfit(t, loss, 1)
-        resid = loss - (slope * t + intercept)
-        swing = float(np.percentile(resid, 90) - np.percentile(resid, 10)) / start
+        level = max(abs(fast_median(loss)), 1e-12)
+        t = np.arange(n, dtype=np.float64) - (n - 1) / 2.0  # centred: least squares in closed form
+        mean = float(loss.mean())
+        slope = float(np.dot(t, loss - mean) / np.dot(t, t))
+        resid = loss - (mean + slope * t)
+        lo, hi = n // 10, n - 1 - n // 10
+        ranked = np.partition(resid, (lo, hi))
+        swing = float(ranked[hi] - ranked[lo]) / start  # 10th to 90th percentile span
         progress = -float(slope) * n / start  # fraction of the start level gained over the window
         if swing < self.cv or progress > 0.5 * swing:
             return None
         blocks = resid.reshape(-1, self.block)
-        noise = float(np.median(blocks.var(axis=1, ddof=1)))
+        noise = fast_median(blocks.var(axis=1, ddof=1))
         moves = np.diff(blocks.mean(axis=1))
         ratio = float(np.mean(moves**2)) / max(2.0 * noise / self.block, 1e-300)
         signs = np.sign(moves)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors._base import Detector, Finding
-from sentinel.monitor.signals import SignalWindow
+from sentinel.monitor.signals import SignalWindow, median_of
 
 __all__ = ["PlateauDetector"]
 
@@ -61,12 +59,11 @@ class PlateauDetector(Detector):
         start = window.start_loss
         if window.count < max(self.warmup, self.patience) or not math.isfinite(start) or start <= 0:
             return None
-        loss = window.series(self.patience, healthy=True)["loss"]
-        loss = loss[np.isfinite(loss)]
-        if loss.size < self.patience // 2:
+        loss = window.healthy_losses()[-self.patience :]
+        if len(loss) < self.patience // 2:
             return None
-        half = loss.size // 2
-        before, now = float(np.median(loss[:half])), float(np.median(loss[half:]))
+        half = len(loss) // 2
+        before, now = median_of(loss[:half]), median_of(loss[half:])
         elevation = now / start
         gain = (before - now) / max(abs(before), 1e-12)
         ratio = window.update_ratio

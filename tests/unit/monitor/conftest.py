@@ -51,7 +51,7 @@ def replay(
     """Feed the series step by step and collect the detector's findings at its own cadence."""
     win = window or make_window()
     grad = grad if grad is not None else np.ones(len(loss))
-    cadence = 1 if detector.per_step else (every or MonitorConfig().refresh_every)
+    cadence = 1 if detector.per_step else (every or MonitorConfig().trend_every)
     found: list[Finding] = []
     for step, (value, norm) in enumerate(zip(loss, grad, strict=True)):
         win.push(step, float(value), float(norm), 1e-3)

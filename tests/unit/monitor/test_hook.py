@@ -84,12 +84,20 @@ def test_loop_control_satisfies_the_contract():
     assert isinstance(ctl, TrainingControl)
 
 
-def test_clean_training_is_silent_and_measures_update_ratio():
+def test_clean_training_is_silent_and_skips_the_update_ratio():
     hook, ctl = MonitorHook(build_trainer_hook({}).config), _rig()
     _drive(hook, ctl, 300)
     assert ctl.events == [] and hook.decisions == []
-    assert math.isfinite(hook.window.update_ratio) and hook.window.update_ratio > 0
+    assert math.isnan(hook.window.update_ratio)  # the loss fell well below its start: no weight copies
     assert hook.snapshots.recent  # healthy snapshots were kept
+
+
+def test_update_ratio_is_measured_while_the_loss_stays_near_its_start():
+    hook, ctl = MonitorHook(build_trainer_hook({}).config), _rig()
+    for group in ctl.optimizer.param_groups:
+        group["lr"] = 1e-8
+    _drive(hook, ctl, 40)
+    assert 0 < hook.window.update_ratio < 1e-4
 
 
 def test_nan_streak_rolls_back_and_skips_the_batches_since_the_snapshot():

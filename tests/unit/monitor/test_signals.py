@@ -52,7 +52,7 @@ def test_nonfinite_values_do_not_poison_statistics():
     win = _window()
     for step in range(12):
         win.push(step, math.nan if step == 5 else 1.0, math.inf if step == 6 else 1.0, 0.1)
-    assert win.ewma_loss == 1.0 and win.ewma_grad == 1.0
+    assert win.ewma_loss == 1.0 and win.ewma_min == 1.0
     assert win.reference is not None and win.reference.loss_median == 1.0
 
 

@@ -41,7 +41,7 @@ def test_bad_arguments_are_rejected():
 
 
 def test_crawling_with_tiny_updates_is_a_plateau_but_not_with_healthy_ones(sig):
-    """cnn1d at lr=1e-5: still dropping ~8% per 24 steps, at |dw|/|w| ~ 1e-5."""
-    loss = np.geomspace(1.0, 0.85, 60) * np.exp(0.02 * np.random.default_rng(1).standard_normal(60))
+    """cnn1d at lr=1e-5: loss still drifting down a few % per 24 steps, at |dw|/|w| ~ 1e-5."""
+    loss = np.geomspace(1.0, 0.9, 80) * np.exp(0.02 * np.random.default_rng(1).standard_normal(80))
     assert sig.replay(PlateauDetector(), loss, update_ratio=1e-5)
     assert sig.replay(PlateauDetector(), loss, update_ratio=1e-2) == []
