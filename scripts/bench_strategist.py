@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -114,7 +115,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("runs-bench"))
     args = parser.parse_args()
-    goal = load_goal(args.goal).with_budget(args.runs)
+    # No early finish at the goal's target: every brain gets the whole budget.
+    goal = replace(load_goal(args.goal).with_budget(args.runs), target=None)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for seed in range(args.seeds):  # interleaved by seed so machine noise hits every brain alike
