@@ -34,10 +34,9 @@ class MonitorConfig:
     # detectors
     spike_z: float = 8.0
     spike_min_rel: float = 1.0
-    spike_tail_ratio: float = 3.0
+    spike_log_z: float = 6.0
     explosion_z: float = 8.0
     explosion_min_ratio: float = 10.0
-    explosion_tail_ratio: float = 3.0
     divergence_window: int = 24
     divergence_ratio: float = 1.5
     divergence_z: float = 6.0
@@ -60,12 +59,12 @@ class MonitorConfig:
     lr_cut_factor: float = 0.3
     lr_jump_ratio: float = 3.0
     lr_restart_max_factor: float = 1000.0
-    update_ratio_target: float = 1e-2
+    update_ratio_target: float = 2e-2
     lr_restart_limit: int = 3
     cooldown_steps: int = 48
     recovery_steps: int = 96
     snapshot_every: int = 64
-    snapshot_budget: float = 0.001
+    snapshot_budget: float = 0.0025
     snapshots_kept: int = 3
     outcome_horizon: int = 96
     recovery_tolerance: float = 0.25

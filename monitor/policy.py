@@ -57,6 +57,7 @@ class Shortcut:
     rung: str
     cuts: int  # LR cuts applied with it: 0 keeps (restores) the snapshot's LR
     during_cooldown: bool  # True: waiting out a cooldown would only burn steps
+    skip_data: bool  # True: the batches since the snapshot may be the cause, do not replay them
     why: str
 
 
@@ -67,6 +68,7 @@ SHORTCUTS = (
         rung="rollback",
         cuts=0,
         during_cooldown=False,
+        skip_data=False,
         why="the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
         "before it jumped and keep that LR",
     ),
@@ -76,6 +78,7 @@ SHORTCUTS = (
         rung="rollback",
         cuts=1,
         during_cooldown=True,
+        skip_data=True,
         why=f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
     ),
     Shortcut(
@@ -84,6 +87,7 @@ SHORTCUTS = (
         rung="rollback",
         cuts=2,
         during_cooldown=True,
+        skip_data=False,
         why="loss > divergence_start_ratio x the initial loss: updates made the model far worse than "
         "untrained (clean runs stay under 2.8x), so the step was about a decade too large",
     ),
@@ -93,6 +97,7 @@ SHORTCUTS = (
         rung="rollback",
         cuts=1,
         during_cooldown=False,
+        skip_data=False,
         why="the diverging loss gave back all the progress since the start (progress_lost >= 1)",
     ),
     Shortcut(
@@ -101,6 +106,7 @@ SHORTCUTS = (
         rung="rollback",
         cuts=0,
         during_cooldown=False,
+        skip_data=True,
         why="spike_streak spikes in a row are not one bad batch but damaged weights",
     ),
 )
@@ -195,7 +201,7 @@ class Policy:
             ep.streak, ep.streak_anomaly = 1, anomaly
             shortcut = self._shortcut(ep, finding)
             if shortcut is not None:
-                return self._enter(ep, ROLLBACK, finding, shortcut.cuts)
+                return self._enter(ep, ROLLBACK, finding, shortcut.cuts, shortcut.skip_data)
             if ep.rung == 0:
                 return self._contain(ep, finding, ref_grad, new=True)
             return self._enter(ep, ep.rung, finding)
@@ -205,7 +211,9 @@ class Policy:
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
         if shortcut is not None and (shortcut.during_cooldown or not cooling):
-            return self._enter(ep, max(ep.rung + 1, ROLLBACK), finding, shortcut.cuts)
+            if ep.rung < ROLLBACK:  # the shortcut's own LR and data choice is for its rollback
+                return self._enter(ep, ROLLBACK, finding, shortcut.cuts, shortcut.skip_data)
+            return self._enter(ep, ep.rung + 1, finding)  # it already failed once: normal cuts
         if cooling:
             return self._contain(ep, finding, ref_grad, new=False) if anomaly in CONTAIN_ACTION else None
         if anomaly not in CONTAIN_ACTION:  # a trend despite everything so far: climb
@@ -239,8 +247,12 @@ class Policy:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
 
-    def _enter(self, ep: Episode, rung: int, finding: Finding, cuts: int = 1) -> Decision:
-        """Climb to `rung`; the LR factor is lr_cut_factor ** cuts (0 cuts: keep the snapshot's)."""
+    def _enter(
+        self, ep: Episode, rung: int, finding: Finding, cuts: int = 1, skip_data: bool | None = None
+    ) -> Decision:
+        """Climb to `rung`; the LR factor is lr_cut_factor ** cuts (0 cuts: keep the snapshot's).
+        A rollback skips the batches drawn since its snapshot only when they may be the cause
+        (non-finite or spiking losses); for an LR problem the data is fine and is replayed."""
         rung = min(rung, len(RUNGS) - 1)
         ep.rung, ep.contained, ep.streak = rung, 0, 0
         ep.cooldown_until = finding.step + self.config.cooldown_steps
@@ -251,6 +263,9 @@ class Policy:
             self.stopped = True
         else:
             params["factor"] = self.config.lr_cut_factor ** max(cuts, 1 if action == "lr_cut" else 0)
+        if action == "rollback":
+            data = finding.anomaly in ("nan", "loss_spike") if skip_data is None else skip_data
+            params["skip_data"] = 1.0 if data else 0.0
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
 
     def _plateau(self, finding: Finding) -> Decision | None:

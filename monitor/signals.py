@@ -40,9 +40,9 @@ OBSERVATIONS = {
     "while the loss is still near its start level (the only time a plateau can need it)",
     "initial_loss": "the first finite loss: the model before any update",
     "start_loss": "median of the first start_steps healthy finite losses",
-    "reference": "median, MAD-sigma and maximum of loss, log grad norm and LR over the last "
-    "ref_window healthy steps (maxima: whole window), refreshed every refresh_every steps",
-    "ewma": "exponentially weighted loss and grad norm (ewma_alpha)",
+    "reference": "median and MAD-sigma of loss, log loss and log grad norm over the last "
+    "ref_window healthy steps, refreshed every refresh_every steps",
+    "ewma": "exponentially weighted loss (ewma_alpha) and its lowest value so far",
 }
 
 
@@ -90,11 +90,11 @@ class Reference:
 
     version: int
     loss_median: float
-    loss_scale: float
-    loss_max: float  # over the whole window, not only the last ref_window steps
+    loss_scale: float  # MAD-sigma, floored at mad_floor_rel x |median|
+    log_loss_median: float  # NaN unless every loss in the reference is positive
+    log_loss_scale: float
     log_grad_median: float
     log_grad_scale: float
-    grad_max: float
     count: int
 
     @property
@@ -108,8 +108,8 @@ class SignalWindow:
     Storage is plain Python lists used as ring buffers: on the hot path a list store costs a
     fraction of a numpy scalar store, and the reference is computed with `sorted` on at most
     2 x ref_window values, which beats numpy's per-call overhead at these sizes. Two extra lists
-    hold the loss and grad norm of healthy steps only (-inf elsewhere), so "the largest healthy
-    value of the window" is one C-level `max`. Arrays are built only for the trend detectors.
+    hold the loss and grad norm of healthy steps only (-inf elsewhere), which is all the
+    reference and the trend detectors read. Arrays are built only for the oscillation test.
     """
 
     def __init__(
@@ -216,10 +216,7 @@ class SignalWindow:
         return ring[i:] + ring[:i]
 
     def refresh(self) -> None:
-        """Recompute the robust reference from the last `ref_window` healthy, finite steps.
-
-        The maxima span the whole window instead: they stand for "the worst this run has produced
-        lately", and rare heavy-tail batches need a longer memory than the median does."""
+        """Recompute the robust reference from the last `ref_window` healthy, finite steps."""
         n = self.ref_window
         losses = self._chrono(self._ok_loss)[-2 * n :]
         grads = self._chrono(self._ok_grad)[-2 * n :]
@@ -228,20 +225,20 @@ class SignalWindow:
             self.reference = None
             return
         self._version += 1
-        loss_sorted = sorted(losses[j] for j in keep)
-        log_sorted = sorted(math.log(grads[j]) for j in keep)
-        loss_c = _sorted_median(loss_sorted)
-        loss_s = MAD_TO_SIGMA * _sorted_median(sorted(abs(v - loss_c) for v in loss_sorted))
-        grad_c = _sorted_median(log_sorted)
-        grad_s = MAD_TO_SIGMA * _sorted_median(sorted(abs(v - grad_c) for v in log_sorted))
+        kept = [losses[j] for j in keep]
+        loss_c, loss_s = center_scale_of(kept, self.mad_floor_rel)
+        log_c = log_s = math.nan
+        if min(kept) > 0.0:  # heavy tails are judged on the log scale, where they are not heavy
+            log_c, log_s = center_scale_of([math.log(v) for v in kept], 0.0)
+        grad_c, grad_s = center_scale_of([math.log(grads[j]) for j in keep], 0.0)
         self.reference = Reference(
             version=self._version,
             loss_median=loss_c,
-            loss_scale=max(loss_s, self.mad_floor_rel * abs(loss_c), 1e-12),
-            loss_max=max(self._ok_loss),
+            loss_scale=loss_s,
+            log_loss_median=log_c,
+            log_loss_scale=max(log_s, 1e-3),
             log_grad_median=grad_c,
             log_grad_scale=max(grad_s, 1e-3),
-            grad_max=max(self._ok_grad),
             count=len(keep),
         )
 
@@ -277,20 +274,21 @@ class SignalWindow:
     def state(self) -> dict[str, object]:
         """A copy small enough to keep beside every training snapshot (rollback restores both)."""
         rings = (self._loss, self._grad, self._lr, self._step, self._flag, self._ok_loss, self._ok_grad)
+        scalars = (
+            self.count,
+            self.last_loss,
+            self.last_grad,
+            self.ewma_loss,
+            self.ewma_min,
+            self.update_ratio,
+            self.initial_loss,
+            self.start_loss,
+            self._starting,
+            self._start_tail,
+        )
         return {
             "rings": [list(r) for r in rings],
-            "scalars": (
-                self.count,
-                self.last_loss,
-                self.last_grad,
-                self.ewma_loss,
-                self.ewma_min,
-                self.update_ratio,
-                self.initial_loss,
-                self.start_loss,
-                self._starting,
-                self._start_tail,
-            ),
+            "scalars": scalars,
             "start": list(self._start),
             "reference": self.reference,
         }

@@ -86,7 +86,9 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         "finding starts again at its entry rung.",
         f"6. Entering `lr_cut`, `rollback` or `reinit` scales the LR by lr_cut_factor="
         f"{_num(cfg.lr_cut_factor)} (a shortcut: the power it gives); a rollback sets the LR to "
-        "min(now, snapshot) x factor. Entering `stop` ends the run as `diverged`.",
+        "min(now, snapshot) x factor; it skips the batches drawn since the snapshot only when "
+        "the data may be the cause (`nan`, `loss_spike`), else they are replayed. Entering `stop` "
+        "ends the run as `diverged`.",
         f"7. Healthy snapshots are taken every {cfg.snapshot_every} steps when no episode is open "
         f"and nothing was found for {cfg.snapshot_every} steps ({cfg.snapshots_kept} kept, plus "
         "the initial one). A rollback restores the newest taken before the episode start minus "
@@ -96,7 +98,7 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         "",
     ]
     out += _table(
-        ("shortcut", "anomalies", "to rung", "LR", "during cooldown", "why"),
+        ("shortcut", "anomalies", "to rung", "LR", "during cooldown", "skips the data since", "why"),
         [
             (
                 f"`{s.name}`",
@@ -104,6 +106,7 @@ def render_spec(config: MonitorConfig | None = None) -> str:
                 f"`{s.rung}`",
                 f"x lr_cut_factor^{s.cuts}" if s.cuts else "snapshot's",
                 "yes" if s.during_cooldown else "no",
+                "yes" if s.skip_data else "no (replayed)",
                 s.why,
             )
             for s in SHORTCUTS

@@ -2,7 +2,7 @@
 
 `spec` prints the decision process generated from the monitor's own definitions; `status` lists
 the latest experience records from monitor_events.jsonl files (read as hostile input: only
-enumerated names and numbers reach the terminal).
+enumerated names and numbers reach the terminal); `bench` runs the counterfactual benchmark.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_OK
+from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_OK, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
 app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
@@ -109,4 +109,83 @@ def status(
             ", truncated" if note["truncated"] else ""
         )
         err_console.print(f"note: file {note['file']}: {what}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command("bench")
+def bench(
+    suite: Path | None = typer.Option(
+        None, "--suite", help="Suite YAML (default: configs/monitor/bench_default.yaml)."
+    ),
+    seeds: int | None = typer.Option(
+        None, "--seeds", min=1, max=100, help="Use seeds 0..N-1 for every condition."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: runs/monitor-bench/<time>)."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Prepared data (default: SENTINEL_DATA or ./data)."
+    ),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=16, help="Runs at once (each uses one CPU)."),
+    executor: str = typer.Option("host", "--executor", help="host: python subprocesses on this machine."),
+    timeout: float = typer.Option(600.0, "--timeout", min=10.0, help="Seconds per run."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
+) -> None:
+    """Counterfactual benchmark: each condition monitored and as a shadow, same seed and faults."""
+    import time
+
+    from sentinel.agent.configs.compose import compose
+    from sentinel.monitor.bench import (
+        HostSubprocessExecutor,
+        SuiteError,
+        load_suite,
+        run_suite,
+        write_results,
+    )
+    from sentinel.monitor.bench.report import format_summary
+    from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
+
+    def fail(message: str) -> None:
+        err_console.print(f"error: {message}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+    if executor != "host":
+        fail(f"unknown executor {executor!r} (available: host)")
+    try:
+        spec = load_suite(suite or CONFIGS_DIR / "monitor" / "bench_default.yaml")
+        if seeds is not None:
+            spec = spec.with_seeds(seeds)
+    except (OSError, SuiteError) as err:
+        fail(str(err).splitlines()[0])
+    data = data_dir or DATA_DIR
+    if not (data / "MANIFEST.json").is_file():
+        fail(f"no prepared data in {data}: run `sentinel data prepare` first")
+
+    def composed(experiment: str, overrides: list[str]) -> dict:
+        return compose(experiment, overrides, CONFIGS_DIR).config
+
+    with mapped_errors():  # a condition that does not compose is bad input, caught before any run
+        for condition in spec.conditions:
+            for monitored in (True, False):
+                composed(condition.experiment, condition.run_overrides(condition.seeds[0], monitored))
+    folder = out or RUNS_DIR / "monitor-bench" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+
+    def progress(request, outcome) -> None:
+        arm = "monitored" if request.monitored else "shadow"
+        err_console.print(
+            f"{request.condition} seed {request.seed} {arm}: {outcome.status} ({outcome.seconds:.1f} s)",
+            markup=False,
+            highlight=False,
+        )
+
+    result = run_suite(
+        spec, HostSubprocessExecutor(composed, data, timeout_s=timeout), folder, jobs, progress
+    )
+    write_results(result, folder)
+    if as_json:
+        print((folder / "summary.json").read_text(), end="")
+    else:
+        print((folder / "results_table.txt").read_text())
+        print(format_summary(result))
+        print(f"results in {folder}")
     raise typer.Exit(EXIT_OK)

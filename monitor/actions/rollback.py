@@ -1,5 +1,6 @@
 """Roll back to the last healthy snapshot taken before the trouble began, skip the batches that
-led there, and keep the LR at or below what it was (times the policy's factor)."""
+led there when they may be the cause, and keep the LR at or below what it was (times the
+policy's factor)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ class RollbackAction(Action):
     name = "rollback"
     cost = 0.3
     summary = (
-        "restore the newest healthy snapshot older than the episode start minus "
-        "divergence_window, skip the batches since, LR = min(now, then) x factor"
+        "restore the newest healthy snapshot older than the episode start minus divergence_window, "
+        "skip the batches since when the data may be the cause, LR = min(now, then) x factor"
     )
     drops_step = True
 
@@ -31,7 +32,8 @@ class RollbackAction(Action):
         # since the snapshot are `step_before - target.step`; a plain loop cannot rewind its data
         # (LoopControl.rewinds_data is False): there, those batches are already behind it
         rewound = bool(getattr(ctl, "rewinds_data", True))
-        skipped = max(0, step_before - target.step) if rewound else 0
+        wanted_skip = params.get("skip_data", 1.0) > 0
+        skipped = max(0, step_before - target.step) if rewound and wanted_skip else 0
         if skipped:
             ctl.skip_batches(skipped)
         factor = float(params.get("factor", 1.0))
@@ -41,6 +43,7 @@ class RollbackAction(Action):
             ctl.scale_lr(wanted / lr_now)
         return {
             "restored": 1.0,
+            "skip_data": 1.0 if wanted_skip else 0.0,
             "to_step": float(target.step),
             "skipped": float(skipped),
             "factor": factor,

@@ -35,9 +35,11 @@ def test_reference_never_contains_the_step_being_judged():
     win = _window(refresh=4)
     for step in range(8):
         win.push(step, 1.0, 1.0, 0.1)
-    win.push(8, 1e6, 1e6, 0.1)  # refresh happens before this value goes in
-    assert win.reference is not None
-    assert win.reference.loss_max == 1.0 and win.reference.grad_max == 1.0
+    for step in range(8, 11):
+        win.push(step, 1.0 + step, 1.0, 0.1)
+    win.push(11, 1e6, 1e6, 0.1)  # refresh happens before this value goes in
+    assert win.reference is not None and win.reference.count == 8  # steps 3..10
+    assert win.reference.loss_median == 1.0 and win.reference.grad_median == 1.0
 
 
 def test_start_loss_and_ewma():

@@ -1,0 +1,187 @@
+"""The counterfactual benchmark: every condition and seed runs twice, monitored and as a shadow
+with the monitor off, with the same seed and the same injected faults, so the only difference
+between the twins is the monitor.
+
+Definitions (also in docs/monitor.md):
+
+- clean median: the median final val loss of a clean baseline's *shadow* runs;
+- a shadow *failed*: it did not complete, or its final val loss is missing or above
+  (1 + tolerance) x the clean median of its baseline;
+- *resolved* (faulty conditions whose shadow failed): the monitored twin completed with a final
+  val loss within (1 + tolerance) x the clean median;
+- *benign*: a faulty condition whose shadow did not fail (the fault did no lasting harm); it is
+  reported, not counted in the resolution rate;
+- *no harm* (every pair whose shadow did not fail, clean ones included): the monitored twin
+  completed with a final val loss within (1 + harm_tolerance) x the shadow's;
+- *false positive*: a clean condition's monitored run with at least one intervention;
+- *detection latency*: first intervention step minus the condition's fault step.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sentinel.monitor.bench.executor import Executor, RunOutcome, RunRequest
+from sentinel.monitor.bench.suite import Condition, Suite
+
+__all__ = ["STATE_CHANGING", "BenchResult", "PairResult", "run_suite", "score"]
+
+# actions that change how training continues (containment acts on one step only)
+STATE_CHANGING = frozenset({"lr_cut", "rollback", "reinit", "lr_restart", "stop"})
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    condition: Condition
+    seed: int
+    monitored: RunOutcome
+    shadow: RunOutcome
+    clean_median: float = math.nan
+    verdict: str = ""  # clean | resolved | unresolved | benign
+    harmless: bool | None = None  # None when the shadow failed (no-harm does not apply)
+
+    @property
+    def decisions(self) -> list[dict]:
+        return [e for e in self.monitored.events if e.get("kind", "intervention") == "intervention"]
+
+    @property
+    def detected(self) -> bool:
+        return bool(self.decisions)
+
+    @property
+    def intervened(self) -> bool:
+        return any(e["action"] in STATE_CHANGING for e in self.decisions)
+
+    @property
+    def latency(self) -> float:
+        step = self.condition.fault_step
+        if step is None or not self.decisions:
+            return math.nan
+        return float(self.decisions[0]["step"] - step)
+
+    @property
+    def first_action(self) -> str:
+        return self.decisions[0]["action"] if self.decisions else "-"
+
+    @property
+    def delta(self) -> float:
+        return self.monitored.final_loss - self.shadow.final_loss
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    suite: Suite
+    pairs: tuple[PairResult, ...]
+    wall_seconds: float
+
+    def summary(self) -> dict[str, float]:
+        """The headline numbers (all plain numbers, for summary.json)."""
+        clean = [p for p in self.pairs if p.verdict == "clean"]
+        failing = [p for p in self.pairs if p.verdict in ("resolved", "unresolved")]
+        benign = [p for p in self.pairs if p.verdict == "benign"]
+        healthy = [p for p in self.pairs if p.harmless is not None]
+        latencies = [p.latency for p in failing + benign if math.isfinite(p.latency)]
+        faulty = failing + benign
+        return {
+            "pairs": float(len(self.pairs)),
+            "faulty_pairs": float(len(faulty)),
+            "faulty_shadow_failed": float(len(failing)),
+            "resolved": float(sum(p.verdict == "resolved" for p in failing)),
+            "resolution_rate": _rate(sum(p.verdict == "resolved" for p in failing), len(failing)),
+            "benign_pairs": float(len(benign)),
+            "clean_runs": float(len(clean)),
+            "false_positives": float(sum(p.detected for p in clean)),
+            "false_positive_rate": _rate(sum(p.detected for p in clean), len(clean)),
+            "no_harm_pairs": float(len(healthy)),
+            "no_harm_rate": _rate(sum(bool(p.harmless) for p in healthy), len(healthy)),
+            "detected_faulty": float(sum(p.detected for p in faulty)),
+            "median_detection_latency": statistics.median(latencies) if latencies else math.nan,
+            "max_detection_latency": max(latencies) if latencies else math.nan,
+            "run_seconds": sum(p.monitored.seconds + p.shadow.seconds for p in self.pairs),
+            "wall_seconds": self.wall_seconds,
+        }
+
+
+def _rate(hits: int, total: int) -> float:
+    return hits / total if total else math.nan
+
+
+def run_suite(
+    suite: Suite,
+    executor: Executor,
+    out_dir: Path,
+    jobs: int = 1,
+    progress: Callable[[RunRequest, RunOutcome], None] | None = None,
+) -> BenchResult:
+    """Run every (condition, seed) twin; `jobs` runs go at once (each run uses its own CPUs)."""
+    import time
+
+    start = time.perf_counter()
+    requests: list[tuple[Condition, int, bool, RunRequest]] = []
+    for condition in suite.conditions:
+        for seed in condition.seeds:
+            for monitored in (True, False):
+                arm = "monitored" if monitored else "shadow"
+                folder = Path(out_dir) / "runs" / condition.name / f"seed{seed}-{arm}"
+                request = RunRequest(
+                    condition.name,
+                    condition.experiment,
+                    tuple(condition.run_overrides(seed, monitored)),
+                    seed,
+                    monitored,
+                    folder,
+                )
+                requests.append((condition, seed, monitored, request))
+
+    def one(item: tuple[Condition, int, bool, RunRequest]) -> RunOutcome:
+        outcome = executor.run(item[3])
+        if progress is not None:
+            progress(item[3], outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        outcomes = list(pool.map(one, requests))
+    twins: dict[tuple[str, int], dict[bool, RunOutcome]] = {}
+    for (condition, seed, monitored, _), outcome in zip(requests, outcomes, strict=True):
+        twins.setdefault((condition.name, seed), {})[monitored] = outcome
+    pairs = [
+        PairResult(c, s, twins[(c.name, s)][True], twins[(c.name, s)][False])
+        for c in suite.conditions
+        for s in c.seeds
+    ]
+    return BenchResult(suite, tuple(score(suite, pairs)), time.perf_counter() - start)
+
+
+def score(suite: Suite, pairs: list[PairResult]) -> list[PairResult]:
+    """Attach the clean median, the verdict and the no-harm flag to each pair."""
+    medians: dict[str, float] = {}
+    for condition in suite.conditions:
+        if condition.clean:
+            losses = [p.shadow.final_loss for p in pairs if p.condition.name == condition.name]
+            finite = [v for v in losses if math.isfinite(v)]
+            medians[condition.name] = statistics.median(finite) if finite else math.nan
+    scored = []
+    for p in pairs:
+        median = medians[p.condition.baseline or p.condition.name]
+        limit = (1 + suite.tolerance) * median
+        shadow_failed = not _fine(p.shadow, limit)
+        if p.condition.clean:
+            verdict = "clean"
+        elif not shadow_failed:
+            verdict = "benign"
+        else:
+            verdict = "resolved" if _fine(p.monitored, limit) else "unresolved"
+        harmless = None
+        if (p.condition.clean and p.shadow.status == "completed") or not shadow_failed:
+            harmless = _fine(p.monitored, (1 + suite.harm_tolerance) * p.shadow.final_loss)
+        scored.append(PairResult(p.condition, p.seed, p.monitored, p.shadow, median, verdict, harmless))
+    return scored
+
+
+def _fine(run: RunOutcome, limit: float) -> bool:
+    return run.status == "completed" and math.isfinite(run.final_loss) and run.final_loss <= limit
