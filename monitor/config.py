@@ -55,10 +55,11 @@ class MonitorConfig:
     # policy and actions
     clip_factor: float = 2.0
     contain_limit: int = 48
+    contain_bursts: int = 4
     spike_streak: int = 6
     lr_cut_factor: float = 0.3
     lr_jump_ratio: float = 3.0
-    lr_restart_max_factor: float = 1000.0
+    lr_restart_max_factor: float = 10000.0
     update_ratio_target: float = 2e-2
     lr_restart_limit: int = 3
     cooldown_steps: int = 48

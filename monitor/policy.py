@@ -133,6 +133,8 @@ class Episode:
     last_step: int
     cooldown_until: int = -1
     contained: int = 0
+    bursts: int = 1  # separate runs of consecutive per-step findings (the opening one included)
+    lr_cut: bool = False  # some rung of this episode already lowered the LR
     streak: int = 0  # consecutive steps with the same per-step anomaly
     streak_anomaly: str = ""
     interventions: list[int] = field(default_factory=list)  # steps of decisions with new=True
@@ -207,6 +209,10 @@ class Policy:
             return self._enter(ep, ep.rung, finding)
         consecutive = ep.last_step == step - 1 and ep.streak_anomaly == anomaly
         ep.streak = ep.streak + 1 if consecutive else 1
+        if anomaly in CONTAIN_ACTION and not (
+            ep.last_step == step - 1 and ep.streak_anomaly in CONTAIN_ACTION
+        ):
+            ep.bursts += 1  # a new run of per-step findings, not the continuation of one
         ep.streak_anomaly, ep.last_step = anomaly, step
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
@@ -219,7 +225,9 @@ class Policy:
         if anomaly not in CONTAIN_ACTION:  # a trend despite everything so far: climb
             return self._enter(ep, max(ep.rung + 1, 1), finding)
         ep.contained += 1
-        if ep.contained > self.config.contain_limit:
+        # one fault, however long, is one burst; bursts that keep coming back mean the steps
+        # themselves are too big (an unstable LR), which containment cannot fix
+        if ep.contained > self.config.contain_limit or ep.bursts >= self.config.contain_bursts:
             return self._enter(ep, max(ep.rung + 1, 1), finding)
         return self._contain(ep, finding, ref_grad, new=False)
 
@@ -254,7 +262,11 @@ class Policy:
         A rollback skips the batches drawn since its snapshot only when they may be the cause
         (non-finite or spiking losses); for an LR problem the data is fine and is replayed."""
         rung = min(rung, len(RUNGS) - 1)
-        ep.rung, ep.contained, ep.streak = rung, 0, 0
+        if rung > ROLLBACK and not ep.lr_cut:
+            # a shortcut went straight to a rollback that kept the LR and it did not hold: a smaller
+            # LR is the cheaper untried remedy, so roll back once more with a cut before a re-init
+            rung, cuts, skip_data = ROLLBACK, max(cuts, 1), False
+        ep.rung, ep.contained, ep.streak, ep.bursts = rung, 0, 0, 0
         ep.cooldown_until = finding.step + self.config.cooldown_steps
         ep.interventions.append(finding.step)
         action = RUNG_ACTION[RUNGS[rung]]
@@ -263,6 +275,7 @@ class Policy:
             self.stopped = True
         else:
             params["factor"] = self.config.lr_cut_factor ** max(cuts, 1 if action == "lr_cut" else 0)
+            ep.lr_cut = ep.lr_cut or params["factor"] < 1.0
         if action == "rollback":
             data = finding.anomaly in ("nan", "loss_spike") if skip_data is None else skip_data
             params["skip_data"] = 1.0 if data else 0.0

@@ -80,8 +80,10 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         f"2. During a cooldown ({cfg.cooldown_steps} steps after entering a rung) per-step "
         "anomalies are contained and trend anomalies are ignored.",
         "3. A trend anomaly (`divergence`, `oscillation`) climbs one rung (at least `lr_cut`).",
-        f"4. A per-step anomaly is contained; after more than {cfg.contain_limit} containments in "
-        "one episode it climbs one rung (at least `lr_cut`).",
+        f"4. A per-step anomaly is contained; after more than {cfg.contain_limit} containments, or "
+        f"at the {cfg.contain_bursts}th separate burst of them, in one episode it climbs one rung "
+        "(at least `lr_cut`). No episode climbs past `rollback` without having lowered the LR: "
+        "if it has not, it rolls back once more with a cut instead of re-initialising.",
         f"5. An episode closes after {cfg.recovery_steps} steps without a finding; the next "
         "finding starts again at its entry rung.",
         f"6. Entering `lr_cut`, `rollback` or `reinit` scales the LR by lr_cut_factor="

@@ -80,10 +80,16 @@ def test_nan_streak_rolls_back_with_a_cut():
     assert actions == ["skip", "skip", "rollback"]
 
 
-def test_isolated_nans_are_only_skipped():
+def test_isolated_nans_are_only_skipped_until_they_keep_coming_back():
     policy = Policy(CFG)
     actions = [_decide(policy, "nan", s).action for s in (200, 202, 204, 206)]
-    assert actions == ["skip"] * 4
+    assert actions == ["skip"] * (CFG.contain_bursts - 1) + ["lr_cut"]
+
+
+def test_one_long_burst_stays_contained():
+    """An injected 10-step gradient explosion is one burst: clip it all, touch nothing else."""
+    policy = Policy(CFG)
+    assert {_decide(policy, "grad_explosion", 200 + i).action for i in range(10)} == {"clip"}
 
 
 def test_spike_streak_rolls_back_without_a_cut():
@@ -127,7 +133,9 @@ def test_plateau_restarts_lr_sized_by_update_ratio_then_reinits_then_rests():
     policy = Policy(CFG)
     first = _decide(policy, "plateau", 120, update_ratio=3e-6)
     assert first.action == "lr_restart"
-    assert first.params["factor"] == pytest.approx(CFG.lr_restart_max_factor)  # 1000x, capped
+    assert first.params["factor"] == pytest.approx(
+        min(CFG.update_ratio_target / 3e-6, CFG.lr_restart_max_factor)
+    )
     assert _decide(policy, "plateau", 130, update_ratio=3e-6) is None  # cooling down
     second = _decide(policy, "plateau", 120 + CFG.plateau_patience, update_ratio=3e-4)
     assert second.action == "lr_restart"
