@@ -35,7 +35,7 @@ class MonitorConfig:
     spike_z: float = 8.0
     spike_min_rel: float = 1.0
     spike_log_z: float = 6.0
-    explosion_z: float = 8.0
+    explosion_z: float = 6.0
     explosion_min_ratio: float = 10.0
     divergence_window: int = 24
     divergence_ratio: float = 1.5
@@ -52,6 +52,7 @@ class MonitorConfig:
     plateau_elevated: float = 0.9
     plateau_min_gain: float = 0.02
     plateau_update_ratio_low: float = 5e-4
+    plateau_update_ratio_high: float = 0.05
     # policy and actions
     clip_factor: float = 2.0
     contain_limit: int = 48

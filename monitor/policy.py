@@ -42,7 +42,7 @@ ENTRY_RUNG = {
 }
 CONTAIN_ACTION = {"nan": "skip", "loss_spike": "skip", "grad_explosion": "clip"}
 RUNG_ACTION = {"lr_cut": "lr_cut", "rollback": "rollback", "reinit": "reinit", "stop": "stop"}
-PLATEAU_LADDER = ("lr_restart", "reinit")
+PLATEAU_LADDER = ("lr_restart", "reinit")  # small updates; large updates: rollback with two LR cuts
 PLATEAU_REINIT_WAIT = 3  # patiences between the last LR restart and a plateau re-init
 NAN_STREAK = 3  # this many non-finite steps in a row: skipping cannot bring the weights back
 ROLLBACK = RUNGS.index("rollback")
@@ -143,6 +143,7 @@ class Episode:
 @dataclass(slots=True)
 class _PlateauState:
     restarts: int = 0
+    cuts: int = 0
     reinits: int = 0
     cooldown_until: int = -1
     last_restart: int = -(10**9)
@@ -285,12 +286,25 @@ class Policy:
         """More LR while the updates are tiny (warm restart), checked again after `patience`
         steps; one re-init only if the loss is still stuck `PLATEAU_REINIT_WAIT` patiences after
         the last restart (a restarted run starts slowly, like any fresh run); then leave it be.
+        The opposite case, a loss stuck at its start level while the weights move by more than
+        `plateau_update_ratio_high` per step, is an LR so large it has wrecked the model without
+        blowing the loss up (saturated or dead units): roll back to before it with the LR cut
+        by about a decade, at most `lr_restart_limit` times.
         A plateau with healthy-sized updates and no restart behind it is left alone: the run is
         learning slowly, not stuck, and a re-init would throw its progress away."""
         state, cfg = self.plateau, self.config
         if self.episode is not None or finding.step < state.cooldown_until:
             return None
         ratio = finding.evidence.get("update_ratio", math.nan)
+        if (
+            math.isfinite(ratio)
+            and ratio > cfg.plateau_update_ratio_high
+            and state.cuts < cfg.lr_restart_limit
+        ):
+            state.cuts += 1
+            state.cooldown_until = finding.step + cfg.plateau_patience
+            params = {"factor": cfg.lr_cut_factor**2, "skip_data": 0.0}
+            return Decision(finding.step, "plateau", "rollback", params, finding.evidence, True)
         small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
         if small and state.restarts < cfg.lr_restart_limit:
             state.restarts += 1

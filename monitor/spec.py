@@ -129,6 +129,9 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         f"{_num(cfg.update_ratio_target)} / update_ratio, 2, {_num(cfg.lr_restart_max_factor)}).",
         f"- `reinit` once, only after a restart, if the plateau persists {PLATEAU_REINIT_WAIT} x "
         "plateau_patience steps after the last restart.",
+        f"- `rollback` with the LR x lr_cut_factor^2 while update_ratio > "
+        f"{_num(cfg.plateau_update_ratio_high)} (LR so large it wrecked the model without a blow-up), "
+        f"at most {cfg.lr_restart_limit} times.",
         "- A plateau with healthy update sizes and no restart behind it is left alone.",
         "",
     ]

@@ -56,7 +56,9 @@ class PlateauDetector(Detector):
         )
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
-        start = window.start_loss
+        # the start level: the lower of the loss before any update and the median of the first
+        # steps, so that a first update that made things worse does not lift the bar
+        start = min(window.start_loss, window.initial_loss)
         if window.count < max(self.warmup, self.patience) or not math.isfinite(start) or start <= 0:
             return None
         loss = window.healthy_losses()[-self.patience :]
