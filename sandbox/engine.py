@@ -200,6 +200,14 @@ class Engine:
         with _translated("list containers"):
             return [c["Id"] for c in self._client.api.containers(all=True, filters={"label": label})]
 
+    def container_labels(self, container_id: str) -> dict[str, str] | None:
+        """Labels of a container, or None when it is gone (it may end between a list and this call)."""
+        with _translated("inspect a container"):
+            try:
+                return self._client.api.inspect_container(container_id)["Config"].get("Labels") or {}
+            except docker.errors.NotFound:
+                return None
+
     def exists(self, container_id: str) -> bool:
         with _translated("inspect a container"):
             try:

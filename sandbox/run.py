@@ -185,7 +185,9 @@ def reap_orphans(engine: Engine) -> list[str]:
     """
     reaped: list[str] = []
     for container_id in engine.containers_with_label(RUN_LABEL):
-        labels = engine.api.inspect_container(container_id)["Config"].get("Labels") or {}
+        labels = engine.container_labels(container_id)
+        if labels is None:
+            continue  # ended and removed meanwhile: nothing to reap
         owner = labels.get(OWNER_LABEL, "")
         if owner.isdigit() and _pid_alive(int(owner)):
             continue

@@ -37,7 +37,7 @@ def _assert_nothing_left(engine, campaign_id: str) -> None:
     from sentinel.sandbox.volume import leftover_volumes
 
     for container_id in engine.containers_with_label(RUN_LABEL):
-        labels = engine.api.inspect_container(container_id)["Config"]["Labels"]
+        labels = engine.container_labels(container_id) or {}  # None: it ended meanwhile
         assert labels.get("io.sentinel.campaign") != campaign_id, "a container of the campaign is left"
     assert not [v for v in leftover_volumes() if v.startswith(campaign_id)]
 
@@ -107,7 +107,7 @@ def _container_up(engine, runs: Path) -> bool:
     if campaign_id is None:
         return False
     for container_id in engine.containers_with_label(RUN_LABEL):
-        labels = engine.api.inspect_container(container_id)["Config"]["Labels"]
+        labels = engine.container_labels(container_id) or {}  # None: it ended meanwhile
         if labels.get("io.sentinel.campaign") == campaign_id and engine.state(container_id).running:
             return True
     return False

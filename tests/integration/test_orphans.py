@@ -49,7 +49,7 @@ def test_kill_9_of_the_host_process_then_reap(engine, runtime_image, empty_data_
 
     def container_running() -> bool:
         for cid in engine.containers_with_label(RUN_LABEL):
-            labels = engine.api.inspect_container(cid)["Config"]["Labels"]
+            labels = engine.container_labels(cid) or {}  # None: another run's container just ended
             if labels.get(RUN_LABEL) == run_id and engine.state(cid).running:
                 return True
         return False
@@ -65,7 +65,7 @@ def test_kill_9_of_the_host_process_then_reap(engine, runtime_image, empty_data_
             host.kill()
     assert run_id in reaped
     assert not any(
-        engine.api.inspect_container(c)["Config"]["Labels"].get(RUN_LABEL) == run_id
+        (engine.container_labels(c) or {}).get(RUN_LABEL) == run_id
         for c in engine.containers_with_label(RUN_LABEL)
     )
     assert run_id not in leftover_volumes()
