@@ -39,3 +39,13 @@ def test_status_lists_experiences_as_json(tmp_path):
 
 def test_status_without_files_is_bad_input():
     assert runner.invoke(app, ["status"]).exit_code == 2
+
+
+def test_bench_refuses_bad_input_before_running_anything(tmp_path):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("conditions: [{name: x, experiment: digits, colour: red}]\n")
+    result = runner.invoke(app, ["bench", "--suite", str(suite), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "colour" in result.stderr
+    result = runner.invoke(app, ["bench", "--data-dir", str(tmp_path / "nothing")])
+    assert result.exit_code == 2 and "sentinel data prepare" in result.stderr
+    assert not (tmp_path / "runs").exists()

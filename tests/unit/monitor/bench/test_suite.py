@@ -28,6 +28,12 @@ def test_default_suite_covers_the_issue_list():
     assert all(c.fault_step for c in suite.conditions if not c.clean)
 
 
+def test_extended_suite_parses():
+    suite = load_suite(DEFAULT.with_name("bench_extended.yaml"))
+    assert len({c.experiment for c in suite.conditions}) >= 4
+    assert all(c.fault_step for c in suite.conditions if not c.clean)
+
+
 def _suite(**condition):
     base = {"name": "clean", "experiment": "digits", "overrides": ["trainer=constant"], "seeds": [0]}
     return {"conditions": [base, {"experiment": "digits", "baseline": "clean", **condition}]}
