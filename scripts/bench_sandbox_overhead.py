@@ -26,31 +26,24 @@ from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR
 JOB = ("ppg_hr", ("model=mlp", "trainer.epochs=1"))
 
 
-def host_subprocess_once(config_text: str) -> float:
+def run_on_host(config_text: str) -> tuple[float, str]:
+    """The runtime entrypoint as a plain host subprocess on `config_text`: (seconds, its output)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yaml"
         config.write_text(config_text)
         (Path(tmp) / "artifacts").mkdir()
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sentinel.sandbox.runtime",
-                "--config",
-                str(config),
-                "--data",
-                str(DATA_DIR),
-                "--artifacts",
-                str(Path(tmp) / "artifacts"),
-                "--generated",
-                str(Path(tmp) / "generated"),
-            ],
-            check=True,
-            capture_output=True,
-            env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
-        )
-        return time.perf_counter() - started
+        proc = subprocess.run(
+            [sys.executable, "-m", "sentinel.sandbox.runtime", "--config", str(config),
+             "--data", str(DATA_DIR), "--artifacts", str(Path(tmp) / "artifacts"),
+             "--generated", str(Path(tmp) / "generated")],
+            check=True, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
+        )  # fmt: skip
+        return time.perf_counter() - started, proc.stdout + proc.stderr
+
+
+def host_subprocess_once(config_text: str) -> float:
+    return run_on_host(config_text)[0]
 
 
 def container_once(isolation: str, out_root: Path, index: int) -> tuple[float, float]:

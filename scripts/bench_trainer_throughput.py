@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from bench_sandbox_overhead import run_on_host  # scripts/ is sys.path[0] when run as a script
+
 from sentinel.agent.configs import compose
 from sentinel.agent.launch import LaunchRequest, launch_run
-from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR
+from sentinel.sandbox.paths import CONFIGS_DIR
 
 RATE = re.compile(r"sentinel-runtime: .*steps_per_s=([0-9.]+)")
 
@@ -32,30 +32,7 @@ def _rate(text: str) -> float:
 
 
 def host_rate(config_text: str) -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "config.yaml"
-        config.write_text(config_text)
-        (Path(tmp) / "art").mkdir()
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sentinel.sandbox.runtime",
-                "--config",
-                str(config),
-                "--data",
-                str(DATA_DIR),
-                "--artifacts",
-                str(Path(tmp) / "art"),
-                "--generated",
-                str(Path(tmp) / "gen"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PATH": "/usr/bin:/bin", "SENTINEL_CPUS": "1"},
-        )
-        return _rate(proc.stdout + proc.stderr)
+    return _rate(run_on_host(config_text)[1])
 
 
 def container_rate(overrides: tuple[str, ...], out: Path) -> float:
