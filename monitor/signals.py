@@ -84,6 +84,22 @@ def robust_center_scale(values: np.ndarray, floor_rel: float) -> tuple[float, fl
     return center, max(scale, floor_rel * abs(center), 1e-12)
 
 
+# What `state()` copies and `load_state()` restores: one list, so the two cannot drift apart.
+_RING_ATTRS = ("_loss", "_grad", "_lr", "_step", "_flag", "_ok_loss", "_ok_grad")
+_SCALAR_ATTRS = (
+    "count",
+    "last_loss",
+    "last_grad",
+    "ewma_loss",
+    "ewma_min",
+    "update_ratio",
+    "initial_loss",
+    "start_loss",
+    "_starting",
+    "_start_tail",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """Robust baseline of the recent healthy steps; `version` changes whenever it is recomputed."""
@@ -273,41 +289,18 @@ class SignalWindow:
     # ----------------------------------------------------------------- snapshots
     def state(self) -> dict[str, object]:
         """A copy small enough to keep beside every training snapshot (rollback restores both)."""
-        rings = (self._loss, self._grad, self._lr, self._step, self._flag, self._ok_loss, self._ok_grad)
-        scalars = (
-            self.count,
-            self.last_loss,
-            self.last_grad,
-            self.ewma_loss,
-            self.ewma_min,
-            self.update_ratio,
-            self.initial_loss,
-            self.start_loss,
-            self._starting,
-            self._start_tail,
-        )
         return {
-            "rings": [list(r) for r in rings],
-            "scalars": scalars,
+            "rings": [list(getattr(self, name)) for name in _RING_ATTRS],
+            "scalars": tuple(getattr(self, name) for name in _SCALAR_ATTRS),
             "start": list(self._start),
             "reference": self.reference,
         }
 
     def load_state(self, state: dict[str, object]) -> None:
-        rings = [list(r) for r in state["rings"]]  # type: ignore[union-attr]  # copies: the snapshot stays intact
-        self._loss, self._grad, self._lr, self._step, self._flag, self._ok_loss, self._ok_grad = rings
-        (
-            self.count,
-            self.last_loss,
-            self.last_grad,
-            self.ewma_loss,
-            self.ewma_min,
-            self.update_ratio,
-            self.initial_loss,
-            self.start_loss,
-            self._starting,
-            self._start_tail,
-        ) = state["scalars"]  # type: ignore[misc]
+        for name, ring in zip(_RING_ATTRS, state["rings"], strict=True):  # type: ignore[call-overload]
+            setattr(self, name, list(ring))  # copies: the snapshot stays intact
+        for name, value in zip(_SCALAR_ATTRS, state["scalars"], strict=True):  # type: ignore[call-overload]
+            setattr(self, name, value)
         self._start = list(state["start"])  # type: ignore[call-overload]
         self.reference = state["reference"]  # type: ignore[assignment]
         self._version += 1
