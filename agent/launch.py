@@ -17,9 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sentinel.agent.errors import BadInput
 from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
+
+if TYPE_CHECKING:  # docker is imported only when a run is launched
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.images import ImageRef
 
 GENERATED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 MAX_MODEL_FILE_BYTES = 256 * 1024
@@ -43,6 +48,8 @@ class LaunchRequest:
     approval_digest: str = ""
     monitor: bool = True
     run_id: str | None = None
+    data_dir: Path | None = None  # None = DATA_DIR
+    runtime_image: str | None = None  # a tag the caller already checked; None = ensure it here
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +134,24 @@ def _validate(source: str, filename: str) -> dict | None:
     return None if report.accepted else report.to_dict()
 
 
+def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
+    """The runtime layer to build on: a caller's pinned tag (checked, never rebuilt, so parallel
+    runs of one bench share one image and never race to build it), else today's sources'."""
+    from sentinel.sandbox.errors import ImageUnavailable
+    from sentinel.sandbox.images import ImageRef, ensure_runtime_image
+
+    if pinned is None:
+        return ensure_runtime_image(engine)
+    image_id = engine.image_id(pinned)
+    if image_id is None:
+        raise ImageUnavailable(f"runtime image {pinned} is gone from the engine; run `sentinel doctor --fix`")
+    return ImageRef(pinned, image_id, built=False, seconds=0.0)
+
+
 def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
     from sentinel.agent.configs import compose
     from sentinel.sandbox.engine import Engine
-    from sentinel.sandbox.images import build_run_image, ensure_runtime_image
+    from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
@@ -152,6 +173,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     )
     run_id = request.run_id or new_run_id(request.experiment)
     out_dir = request.out_dir or RUNS_DIR / request.campaign / run_id
+    data_dir = request.data_dir.resolve() if request.data_dir is not None else DATA_DIR
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BadInput(f"output folder {out_dir} already exists and is not empty")
 
@@ -180,11 +202,11 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
             return outcome
 
     RunSpec(
-        run_id=run_id, image="", data_dir=DATA_DIR, isolation=request.isolation, limits=limits
+        run_id=run_id, image="", data_dir=data_dir, isolation=request.isolation, limits=limits
     )  # checks input
     engine = Engine()
     reap_orphans(engine)
-    runtime = ensure_runtime_image(engine)
+    runtime = _runtime_image(engine, request.runtime_image)
     job_files["config.yaml"] = config_text.encode()
     labels = {
         "campaign": request.campaign,
@@ -198,7 +220,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         spec = RunSpec(
             run_id=run_id,
             image=run_image.tag,
-            data_dir=DATA_DIR,
+            data_dir=data_dir,
             isolation=request.isolation,
             limits=limits,
             labels=tuple(sorted(labels.items())),
