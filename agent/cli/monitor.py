@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -16,10 +17,14 @@ from rich.table import Table
 from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_OK, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
+if TYPE_CHECKING:
+    from sentinel.agent.bench_executor import SandboxExecutor
+
 app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
 
 MAX_EVENT_FILES = 1000
 MAX_ROWS = 10_000
+EXECUTORS = ("sandbox", "host")  # the first is the default
 
 
 def _load_config(path: Path | None):
@@ -112,6 +117,26 @@ def status(
     raise typer.Exit(EXIT_OK)
 
 
+def _sandbox_executor(data: Path, isolation: str, timeout: float) -> SandboxExecutor:
+    """Check the engine and build or find the runtime image once, then pin it for every run, so
+    parallel jobs never race to build it and both twins of a pair run the same code."""
+    from sentinel.agent.bench_executor import SandboxExecutor
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.errors import EngineUnavailable
+    from sentinel.sandbox.images import ensure_runtime_image
+    from sentinel.sandbox.spec import ISOLATIONS
+
+    def say(message: str) -> None:
+        err_console.print(f"image: {message}", markup=False, highlight=False)
+
+    engine = Engine()
+    runtime_name = ISOLATIONS[isolation]
+    if runtime_name not in engine.runtimes():
+        raise EngineUnavailable(f"the engine has no {runtime_name} runtime for --isolation {isolation}")
+    runtime = ensure_runtime_image(engine, progress=say)
+    return SandboxExecutor(data, isolation, timeout_s=timeout, runtime_image=runtime.tag)
+
+
 @app.command("bench")
 def bench(
     suite: Path | None = typer.Option(
@@ -127,7 +152,12 @@ def bench(
         None, "--data-dir", help="Prepared data (default: SENTINEL_DATA or ./data)."
     ),
     jobs: int = typer.Option(1, "--jobs", min=1, max=16, help="Runs at once (each uses one CPU)."),
-    executor: str = typer.Option("host", "--executor", help="host: python subprocesses on this machine."),
+    executor: str = typer.Option(
+        "sandbox",
+        "--executor",
+        help="sandbox: each run in the hardened container; host: python subprocesses, no isolation.",
+    ),
+    isolation: str = typer.Option("runc", "--isolation", help="Sandbox isolation: runc or gvisor (runsc)."),
     timeout: float = typer.Option(600.0, "--timeout", min=10.0, help="Seconds per run."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
 ) -> None:
@@ -144,13 +174,16 @@ def bench(
     )
     from sentinel.monitor.bench.report import format_summary
     from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
+    from sentinel.sandbox.spec import ISOLATIONS
 
     def fail(message: str) -> None:
         err_console.print(f"error: {message}", markup=False, highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
 
-    if executor != "host":
-        fail(f"unknown executor {executor!r} (available: host)")
+    if executor not in EXECUTORS:
+        fail(f"unknown executor {executor!r} (available: {', '.join(EXECUTORS)})")
+    if isolation not in ISOLATIONS:
+        fail(f"unknown isolation {isolation!r} (available: {', '.join(sorted(ISOLATIONS))})")
     try:
         spec = load_suite(suite or CONFIGS_DIR / "monitor" / "bench_default.yaml")
         if seeds is not None:
@@ -168,6 +201,11 @@ def bench(
         for condition in spec.conditions:
             for monitored in (True, False):
                 composed(condition.experiment, condition.run_overrides(condition.seeds[0], monitored))
+    if executor == "sandbox":
+        with mapped_errors():  # no engine, runtime or image: exit 3 before any folder exists
+            runner = _sandbox_executor(data, isolation, timeout)
+    else:
+        runner = HostSubprocessExecutor(composed, data, timeout_s=timeout)
     folder = out or RUNS_DIR / "monitor-bench" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 
     def progress(request, outcome) -> None:
@@ -178,9 +216,8 @@ def bench(
             highlight=False,
         )
 
-    result = run_suite(
-        spec, HostSubprocessExecutor(composed, data, timeout_s=timeout), folder, jobs, progress
-    )
+    with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
+        result = run_suite(spec, runner, folder, jobs, progress)
     write_results(result, folder)
     if as_json:
         print((folder / "summary.json").read_text(), end="")

@@ -1,0 +1,149 @@
+"""`sentinel monitor bench` through the sandbox, its default executor: real containers, real CLI.
+
+The short CI suite (a clean digits run and a 100x LR spike at step 200, one seed) runs with
+--jobs 2: the clean twin must be left alone, the spiked one rescued within 10 steps, and every
+run must leave the sandbox's own record while no container, image or volume outlives it.
+The refusals (bad executor or isolation, no engine) need no Docker and write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+SENTINEL = [sys.executable, "-m", "sentinel.agent.cli.main"]
+SUITE = {
+    "name": "ci_sandbox",
+    "conditions": [
+        {"name": "clean_digits", "experiment": "digits", "overrides": ["trainer=constant"], "seeds": [0]},
+        {
+            "name": "lr_spike_digits",
+            "experiment": "digits",
+            "overrides": ["trainer=constant"],
+            "seeds": [0],
+            "baseline": "clean_digits",
+            "faults": [{"kind": "lr_spike", "at_step": 200, "factor": 100.0}],
+        },
+    ],
+}
+RUN_FOLDERS = [
+    f"{c}/seed0-{arm}" for c in ("clean_digits", "lr_spike_digits") for arm in ("monitored", "shadow")
+]
+
+
+def _sentinel(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SENTINEL, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def _one_error_line(proc: subprocess.CompletedProcess) -> str:
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def suite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(SUITE))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"), [(["--executor", "nope"], "nope"), (["--isolation", "kvm"], "kvm")]
+)
+def test_unknown_executor_or_isolation_is_exit_2_and_writes_nothing(args, needle, suite_file, tmp_path):
+    env = {"SENTINEL_RUNS": str(tmp_path / "runs")}
+    proc = _sentinel("monitor", "bench", "--suite", str(suite_file), *args, env=env, timeout=120)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert needle in _one_error_line(proc)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_engine_down_is_exit_3_with_a_how_to_and_no_folder(suite_file, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "MANIFEST.json").write_text("{}")  # passes the CLI's check; no run ever reads it
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock", "SENTINEL_RUNS": str(tmp_path / "runs")}
+    out = tmp_path / "bench"
+    args = ["--suite", str(suite_file), "--data-dir", str(data), "--out", str(out)]
+    proc = _sentinel("monitor", "bench", *args, env=env, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "sentinel doctor --fix" in _one_error_line(proc)
+    assert not out.exists() and not (tmp_path / "runs").exists()
+
+
+@pytest.fixture(scope="module")
+def bench(engine, runtime_image, data_dir, tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """One short bench with the default executor; the run folders' run.json records by folder."""
+    folder = tmp_path_factory.mktemp("bench")
+    suite = folder / "suite.yaml"
+    suite.write_text(yaml.safe_dump(SUITE))
+    out = folder / "out"
+    args = ["--suite", str(suite), "--out", str(out), "--data-dir", str(data_dir), "--jobs", "2", "--json"]
+    proc = _sentinel("monitor", "bench", *args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["pairs"] == 2
+    records = {name: json.loads((out / "runs" / name / "run.json").read_text()) for name in RUN_FOLDERS}
+    return out, records
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_every_twin_ran_in_its_own_container_and_left_nothing(bench, engine, runtime_image):
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.volume import leftover_volumes
+
+    out, records = bench
+    run_ids = {record["run_id"] for record in records.values()}
+    assert len(run_ids) == 4 and all(run_id.startswith("mb-") for run_id in run_ids)
+    for name, record in records.items():
+        assert record["status"] == "completed", (name, record["reason"])
+        assert record["isolation"] == "runc" and record["image"] == f"sentinel-run:{record['run_id']}"
+        assert record["runtime_image"] == runtime_image  # pinned once for the whole bench
+        assert record["limits"]["cpus"] == 1.0 and record["kept_image"] is False
+        config = yaml.safe_load((out / "runs" / name / "config.yaml").read_text())
+        assert config["monitor"]["enabled"] is name.endswith("monitored")
+        assert (out / "runs" / name / "artifacts" / "summary.json").is_file()
+        assert engine.image_id(record["image"]) is None  # the per-run image was removed
+    for container_id in engine.containers_with_label(RUN_LABEL):
+        assert (engine.container_labels(container_id) or {}).get(RUN_LABEL) not in run_ids
+    assert not run_ids & set(leftover_volumes())
+
+
+def _pair(out: Path, condition: str) -> dict:
+    lines = (out / "experiment_log.jsonl").read_text().splitlines()
+    return next(p for p in map(json.loads, lines) if p["condition"] == condition)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_clean_run_is_left_alone(bench):
+    clean = _pair(bench[0], "clean_digits")
+    assert clean["monitored"]["status"] == "completed" and not clean["detected"]
+    assert clean["monitored"]["interventions"] == 0
+    assert clean["monitored"]["final_loss"] == pytest.approx(clean["shadow"]["final_loss"], rel=1e-6)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_divergent_run_is_rescued(bench):
+    pair = _pair(bench[0], "lr_spike_digits")
+    assert pair["shadow"]["final_loss"] > 2 * pair["clean_median"]  # the fault really wrecks the shadow
+    assert pair["verdict"] == "resolved"
+    assert 0 <= pair["detection_latency"] <= 10
