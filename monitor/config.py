@@ -35,6 +35,7 @@ class MonitorConfig:
     spike_z: float = 8.0
     spike_min_rel: float = 1.0
     spike_log_z: float = 6.0
+    spike_min_start_rel: float = 0.05
     explosion_z: float = 6.0
     explosion_min_ratio: float = 10.0
     divergence_window: int = 24

@@ -17,48 +17,70 @@ class LossSpikeDetector(Detector):
     times |median| above it, and, for positive losses, `log_z` robust sigmas above the median of
     log(loss). The log bar is what keeps heavy-tailed minibatch losses quiet: near 100% accuracy
     one misclassified sample makes a batch 100x the median, yet only ~4.6 sigmas on the log
-    scale, where such tails are not heavy; a corrupt batch lands much further out."""
+    scale, where such tails are not heavy; a corrupt batch lands much further out. A fourth bar
+    keeps long runs quiet once the loss has fallen by orders of magnitude: the rise must also be
+    `min_start_rel` of the run's own start level, because a batch at 1e-4 over a median of 1e-5,
+    in a run that started at 1.0, is memorisation noise, not a step worth dropping."""
 
     name = "loss_spike"
     per_step = True
     summary = (
-        "loss above median + max(z * MAD_sigma, min_rel * |median|) and log_z log-sigmas above the median"
+        "loss above median + max(z * MAD_sigma, min_rel * |median|, min_start_rel * |start|) and "
+        "log_z log-sigmas above the median"
     )
 
-    def __init__(self, z: float = 8.0, min_rel: float = 1.0, log_z: float = 6.0, warmup: int = 24) -> None:
-        if z <= 0 or min_rel <= 0 or log_z <= 0 or warmup < 1:
-            got = f"{z}, {min_rel}, {log_z}, {warmup}"
-            raise ValueError(f"need z > 0, min_rel > 0, log_z > 0, warmup >= 1; got {got}")
+    def __init__(
+        self,
+        z: float = 8.0,
+        min_rel: float = 1.0,
+        log_z: float = 6.0,
+        warmup: int = 24,
+        min_start_rel: float = 0.05,
+    ) -> None:
+        if z <= 0 or min_rel <= 0 or log_z <= 0 or warmup < 1 or min_start_rel < 0:
+            got = f"{z}, {min_rel}, {log_z}, {warmup}, {min_start_rel}"
+            need = "z > 0, min_rel > 0, log_z > 0, warmup >= 1, min_start_rel >= 0"
+            raise ValueError(f"need {need}; got {got}")
         self.z, self.min_rel, self.log_z, self.warmup = z, min_rel, log_z, warmup
-        self._version = -1
+        self.min_start_rel = min_start_rel
+        self._key: tuple[int, float] = (-1, math.nan)
         self._threshold = math.inf
 
     @classmethod
     def from_config(cls, config: MonitorConfig) -> LossSpikeDetector:
-        return cls(config.spike_z, config.spike_min_rel, config.spike_log_z, config.warmup_steps)
+        return cls(
+            config.spike_z,
+            config.spike_min_rel,
+            config.spike_log_z,
+            config.warmup_steps,
+            config.spike_min_start_rel,
+        )
 
-    def _limit(self, ref: Reference) -> float:
-        if ref.version != self._version:
+    def _limit(self, ref: Reference, start: float) -> float:
+        key = (ref.version, start if start == start else -math.inf)  # NaN != NaN would never cache
+        if key != self._key:
             margin = max(self.z * ref.loss_scale, self.min_rel * abs(ref.loss_median))
+            if start == start:  # the run's own range: |start|, or how far it has come when larger
+                margin = max(margin, self.min_start_rel * max(abs(start), abs(start - ref.loss_median)))
             threshold = ref.loss_median + margin
             if math.isfinite(ref.log_loss_median):
                 threshold = max(threshold, math.exp(ref.log_loss_median + self.log_z * ref.log_loss_scale))
             self._threshold = threshold
-            self._version = ref.version
+            self._key = key
         return self._threshold
 
     def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
         ref = window.reference
         if ref is None or window.count + 1 < self.warmup:
             return FLOAT_MAX, FLOAT_MAX
-        return self._limit(ref), FLOAT_MAX
+        return self._limit(ref, window.start_loss), FLOAT_MAX
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         ref = window.reference
         if ref is None or window.count < self.warmup:
             return None
         loss = window.last_loss
-        if not loss > self._limit(ref) or math.isinf(loss):
+        if not loss > self._limit(ref, window.start_loss) or math.isinf(loss):
             return None
         evidence = {
             "loss": float(loss),

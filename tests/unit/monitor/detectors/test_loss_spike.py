@@ -47,3 +47,25 @@ def test_steady_descent_is_silent(sig):
     """Falling fast is progress: only upward outliers count."""
     loss = np.geomspace(1e3, 1e-2, 400)
     assert sig.replay(LossSpikeDetector(), loss) == []
+
+
+def test_memorisation_noise_after_a_long_fall_is_silent(sig):
+    """ppg_hr/mlp over 160 epochs: the loss falls 10^4-fold, then single batches sit 5-25x above
+    a median of 1e-4. Relative to the run's own start level that is noise, not a poisoned step."""
+    loss = _fallen_10000_fold()
+    loss[[450, 500, 520, 560]] = 1e-4 * np.array([6.0, 12.0, 15.0, 25.0])
+    assert sig.replay(LossSpikeDetector(), loss) == []
+    # the start-level bar is what keeps them quiet: without it all four would be "spikes"
+    assert len(sig.replay(LossSpikeDetector(min_start_rel=0.0), loss)) == 4
+
+
+def test_a_jump_back_towards_the_start_level_after_a_long_fall_is_a_spike(sig):
+    loss = _fallen_10000_fold()
+    loss[560] = 0.4
+    assert [f.step for f in sig.replay(LossSpikeDetector(), loss)] == [560]
+
+
+def _fallen_10000_fold() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    level = np.concatenate([np.geomspace(1.0, 1e-4, 300), np.full(300, 1e-4)])
+    return level * np.exp(0.1 * rng.standard_normal(600))
