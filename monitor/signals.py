@@ -21,6 +21,7 @@ __all__ = [
     "Reference",
     "SignalWindow",
     "center_scale_of",
+    "center_scale_sorted",
     "fast_median",
     "median_of",
     "robust_center_scale",
@@ -29,6 +30,7 @@ __all__ = [
 MAD_TO_SIGMA = 1.4826  # MAD of a normal sample times this is its standard deviation
 _ROWS = ("loss", "grad_norm", "lr", "step", "flag")
 _NO = -math.inf  # marks a slot that is flagged, non-finite or empty in the healthy lists
+_POSITIVE = (0.0).__lt__  # x > 0, as a C-level predicate for filter()
 
 #: What the monitor observes, for `sentinel monitor spec` (name -> how it is measured).
 OBSERVATIONS = {
@@ -71,8 +73,22 @@ def median_of(values: list[float]) -> float:
 
 def center_scale_of(values: list[float], floor_rel: float) -> tuple[float, float]:
     """`robust_center_scale` for a short Python list."""
-    center = median_of(values)
-    scale = MAD_TO_SIGMA * median_of([abs(v - center) for v in values])
+    return center_scale_sorted(sorted(values), floor_rel)
+
+
+def center_scale_sorted(ordered: list[float], floor_rel: float) -> tuple[float, float]:
+    """Median and floored MAD-sigma of an ascending list. The absolute deviations below and
+    above the median are two sorted runs, which `sorted` merges in linear time; `map` over
+    bound float methods keeps every element operation in C (the refresh runs cache-cold
+    between training steps, where each Python-level loop iteration is expensive)."""
+    n = len(ordered)
+    if not n:
+        return math.nan, math.nan
+    center = _sorted_median(ordered)
+    half = n // 2
+    deviations = list(map(center.__sub__, ordered[half - 1 :: -1])) if half else []
+    deviations += map(center.__rsub__, ordered[half:])
+    scale = MAD_TO_SIGMA * _sorted_median(sorted(deviations))
     return center, max(scale, floor_rel * abs(center), 1e-12)
 
 
@@ -231,22 +247,36 @@ class SignalWindow:
         i = count % cap
         return ring[i:] + ring[:i]
 
+    def _last(self, ring: list, k: int) -> list:
+        """The last `k` slots of a ring buffer in chronological order, without copying the rest."""
+        count, cap = self.count, self.capacity
+        k = min(k, count, cap)
+        end = count % cap
+        start = end - k
+        return ring[start:end] if start >= 0 else ring[start:] + ring[:end]
+
     def refresh(self) -> None:
         """Recompute the robust reference from the last `ref_window` healthy, finite steps."""
         n = self.ref_window
-        losses = self._chrono(self._ok_loss)[-2 * n :]
-        grads = self._chrono(self._ok_grad)[-2 * n :]
-        keep = [j for j, g in enumerate(grads) if g > 0.0][-n:]  # healthy: _NO is < 0
-        if len(keep) < max(4, n // 4):
+        # Healthy slots hold finite values and every other slot holds _NO in both lists alike, so
+        # the filtered lists stay aligned step by step; filter/map/sorted keep the loops in C.
+        loss_tail, grad_tail = self._last(self._ok_loss, 2 * n), self._last(self._ok_grad, 2 * n)
+        losses = list(filter(_NO.__ne__, loss_tail))
+        grads = list(filter(_POSITIVE, grad_tail))  # a zero norm has no logarithm
+        if len(grads) != len(losses):  # some healthy step had a zero gradient: pair them up
+            pairs = [(v, g) for v, g in zip(loss_tail, grad_tail, strict=True) if g > 0.0]
+            losses, grads = [v for v, _ in pairs], [g for _, g in pairs]
+        losses, grads = losses[-n:], sorted(grads[-n:])
+        if len(losses) < max(4, n // 4):
             self.reference = None
             return
         self._version += 1
-        kept = [losses[j] for j in keep]
-        loss_c, loss_s = center_scale_of(kept, self.mad_floor_rel)
+        ordered = sorted(losses)
+        loss_c, loss_s = center_scale_sorted(ordered, self.mad_floor_rel)
         log_c = log_s = math.nan
-        if min(kept) > 0.0:  # heavy tails are judged on the log scale, where they are not heavy
-            log_c, log_s = center_scale_of([math.log(v) for v in kept], 0.0)
-        grad_c, grad_s = center_scale_of([math.log(grads[j]) for j in keep], 0.0)
+        if ordered[0] > 0.0:  # heavy tails are judged on the log scale, where they are not heavy
+            log_c, log_s = center_scale_sorted(list(map(math.log, ordered)), 0.0)  # log keeps order
+        grad_c, grad_s = center_scale_sorted(list(map(math.log, grads)), 0.0)
         self.reference = Reference(
             version=self._version,
             loss_median=loss_c,
@@ -255,7 +285,7 @@ class SignalWindow:
             log_loss_scale=max(log_s, 1e-3),
             log_grad_median=grad_c,
             log_grad_scale=max(grad_s, 1e-3),
-            count=len(keep),
+            count=len(losses),
         )
 
     def lr_median(self) -> float:
