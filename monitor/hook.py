@@ -20,13 +20,16 @@ from sentinel.monitor.policy import Decision, Policy
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
 from sentinel.monitor.update_ratio import UpdateRatioProbe
-from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook, TrainingControl
+from sentinel.sandbox.runtime.hooks import QuietGate, StepSignals, TrainerHook, TrainingControl
 
 __all__ = ["MonitorHook", "build_trainer_hook"]
 
 
 class MonitorHook(TrainerHook):
-    def __init__(self, config: MonitorConfig) -> None:
+    """`batch_quiet_steps=False` makes the trainer call the hook on every step (the same
+    decisions at a higher per-step cost: tests compare the two)."""
+
+    def __init__(self, config: MonitorConfig, batch_quiet_steps: bool = True) -> None:
         self.config = config
         self.window = SignalWindow(
             config.window,
@@ -58,6 +61,7 @@ class MonitorHook(TrainerHook):
         self._trend_every = config.trend_every
         self._clock = math.nan  # perf_counter at the last after_step
         self.step_seconds = math.nan  # mean wall time per step over the last trend_every steps
+        self.gate = QuietGate() if batch_quiet_steps else None  # which coming steps may be batched
 
     # ------------------------------------------------------------------ hook points
     def on_train_start(self, ctl: TrainingControl) -> None:
@@ -67,6 +71,46 @@ class MonitorHook(TrainerHook):
     def after_backward(self, ctl: TrainingControl, signals: StepSignals) -> None:
         if not self._started:
             self.on_train_start(ctl)
+        if self.gate is not None:
+            if self.gate.pending:
+                self._catch_up(self.gate.pending)
+            self._observe(ctl, signals)
+            self._arm_gate(ctl)
+        else:
+            self._observe(ctl, signals)
+
+    def _catch_up(self, pending: list[tuple[int, int, float, float, float]]) -> None:
+        """Record the quiet steps the trainer batched since the last call. `_arm_gate` allowed
+        only steps on which the hook would have done nothing but this, in the same order."""
+        push = self.window.push
+        for step, _epoch, loss, grad, lr in pending:
+            push(step, loss, grad, lr)
+        self.ticks += len(pending)
+        pending.clear()
+
+    def _arm_gate(self, ctl: TrainingControl) -> None:
+        """Let the trainer batch the coming steps that need nothing but a push: under every
+        per-step detector's quiet bound, before the next reference refresh, trend tick, update
+        ratio probe or periodic check, and never during warm-up (its bounds move every step)."""
+        window, gate, every = self.window, self.gate, self._trend_every
+        if gate is None:
+            return
+        if window.count < self._gate_until or self.policy.stopped:
+            gate.until = 0
+            return
+        if window.reference is not self._gate_ref:
+            self._gate()  # what the next call would compute first: nothing changes in between
+        count, ticks, refresh = window.count, self.ticks, window.refresh_every
+        ahead = min(
+            -count % refresh + 1,  # the push that refreshes the reference (count_before % refresh == 0)
+            every - count % every,  # the push after which count % every == 0: divergence's trend tick
+            (every - 2 - ticks) % every + 1,  # the tick % every == every - 1: the update ratio probe
+            -ticks % every or every,  # the tick % every == 0: after_step's periodic checks
+        )
+        gate.loss_max, gate.grad_max = self._loss_gate, self._grad_gate
+        gate.until = int(ctl.step) + ahead
+
+    def _observe(self, ctl: TrainingControl, signals: StepSignals) -> None:
         window = self.window
         loss, grad = signals.loss, signals.grad_norm
         if window.reference is not self._gate_ref or window.count < self._gate_until:
@@ -108,6 +152,7 @@ class MonitorHook(TrainerHook):
                 self.window.update_ratio = ratio
         if self.ticks % self._trend_every == 0:
             self._periodic(ctl, signals)
+            self._arm_gate(ctl)
 
     def _periodic(self, ctl: TrainingControl, signals: StepSignals) -> None:
         """Every `trend_every` steps: trend detectors, episode closure, due experiences, the step
@@ -147,6 +192,8 @@ class MonitorHook(TrainerHook):
         self._next_snapshot = self.ticks + gap
 
     def on_train_end(self, ctl: TrainingControl, status: str) -> None:
+        if self.gate is not None and self.gate.pending:
+            self._catch_up(self.gate.pending)
         self._emit_experiences(ctl, self.experience.finish(self.ticks, self.policy.stopped))
 
     # ------------------------------------------------------------------ decisions

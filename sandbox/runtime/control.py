@@ -8,7 +8,6 @@ gradients computed for other weights would corrupt the restored model.
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 import re
@@ -22,6 +21,7 @@ from sentinel.sandbox.runtime.datasets import Batcher, BatcherState
 from sentinel.sandbox.runtime.hooks import STOP_STATUSES
 from sentinel.sandbox.runtime.metrics import EventWriter
 from sentinel.sandbox.runtime.optim import Schedule
+from sentinel.sandbox.runtime.state_copy import clone_state
 
 __all__ = ["LoopState", "RunControl", "Snapshot", "total_grad_norm"]
 
@@ -102,7 +102,7 @@ class RunControl:
         return Snapshot(
             step=s.step,
             model={k: v.detach().clone() for k, v in s.model.state_dict().items()},
-            optimizer=copy.deepcopy(s.optimizer.state_dict()),
+            optimizer=clone_state(s.optimizer.state_dict()),
             schedule=s.schedule.state_dict(),
             batcher=s.batcher.state(),
             torch_rng=torch.get_rng_state(),
@@ -115,7 +115,7 @@ class RunControl:
             raise TypeError(f"restore needs a Snapshot from snapshot(), got {type(snapshot).__name__}")
         s = self._s
         s.model.load_state_dict(snapshot.model)
-        s.optimizer.load_state_dict(copy.deepcopy(snapshot.optimizer))
+        s.optimizer.load_state_dict(clone_state(snapshot.optimizer))  # the snapshot stays intact
         s.schedule.load_state_dict(snapshot.schedule)
         s.batcher.load(snapshot.batcher)
         torch.set_rng_state(snapshot.torch_rng)

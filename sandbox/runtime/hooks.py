@@ -10,7 +10,7 @@ Container-side: imports nothing from the host packages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 STOP_STATUSES = frozenset({"completed", "diverged", "failed"})
@@ -30,6 +30,24 @@ class StepSignals:
     grad_norm: float
     lr: float
     fault: str | None = None  # the injected fault active at this step, for benchmarks only
+
+
+@dataclass(slots=True)
+class QuietGate:
+    """How a hook lets the trainer skip its calls on quiet steps (the per-step cost of a monitor
+    is mostly the calls themselves, which run cache-cold between torch kernels).
+
+    A step is quiet when its loss is <= `loss_max`, its grad norm is <= `grad_max` (NaN and Inf
+    never are) and its step number is < `until`. On a quiet step the trainer calls neither
+    `after_backward` nor `after_step`; it appends (step, epoch, loss, grad_norm, lr) to
+    `pending`, and the hook must consume `pending` at its next call, before judging that call's
+    step. The defaults make no step quiet, so a hook that never updates its gate misses nothing.
+    """
+
+    loss_max: float = -float("inf")
+    grad_max: float = -float("inf")
+    until: int = 0
+    pending: list[tuple[int, int, float, float, float]] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -77,7 +95,13 @@ class TrainingControl(Protocol):
 
 
 class TrainerHook:
-    """Base hook: every method is a no-op, so a hook overrides only what it needs."""
+    """Base hook: every method is a no-op, so a hook overrides only what it needs.
+
+    `gate`, when a hook sets one, lets the trainer skip the per-step calls on quiet steps
+    (see `QuietGate`); None means every step gets both calls.
+    """
+
+    gate: QuietGate | None = None
 
     def on_train_start(self, ctl: TrainingControl) -> None:
         return None

@@ -192,8 +192,19 @@ class Trainer:
             torch._foreach_mul_([p.grad for p in s.params if p.grad is not None], factor)
         norm = total_grad_norm(s.params)
         loss_value, norm_value = float(loss.detach()), float(norm)
-        signals = StepSignals(step, epoch, loss_value, norm_value, lr, fault)
-        self._after_backward(signals)
+        s.skip_update, s.grads_touched = False, False
+        gate = self.hook.gate if self.hook is not None else None
+        signals: StepSignals | None = None
+        if (
+            gate is not None
+            and step < gate.until
+            and loss_value <= gate.loss_max
+            and norm_value <= gate.grad_max
+        ):
+            gate.pending.append((step, epoch, loss_value, norm_value, lr))  # quiet: the hook reads it later
+        else:
+            signals = StepSignals(step, epoch, loss_value, norm_value, lr, fault)
+            self._after_backward(signals)
         if not math.isfinite(loss_value):
             self._nonfinite_run += 1
             if self.hook is None or self._nonfinite_run >= cfg["nonfinite_patience"]:
@@ -207,7 +218,7 @@ class Trainer:
                 torch.nn.utils.clip_grads_with_norm_(s.params, cfg["grad_clip"], clip_norm, foreach=True)
             s.optimizer.step()
             s.schedule.step()
-        if self.hook is not None:
+        if self.hook is not None and signals is not None:
             self.hook.after_step(self.control, signals)
         nonfinite = not (math.isfinite(loss_value) and math.isfinite(norm_value))
         if step == 1 or step % cfg["log_every"] == 0 or fault or nonfinite or s.stop_status is not None:
@@ -215,7 +226,6 @@ class Trainer:
 
     def _after_backward(self, signals: StepSignals) -> None:
         s = self.state
-        s.skip_update, s.grads_touched = False, False
         if self.hook is None:
             return
         s.in_backward = True
