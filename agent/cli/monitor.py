@@ -8,6 +8,7 @@ enumerated names and numbers reach the terminal); `bench` runs the counterfactua
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,41 +59,97 @@ def _fmt(value: float) -> str:
     return "nan" if math.isnan(value) else f"{value:.4g}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One experience, from the store or a file: enumerated names and numbers only."""
+
+    source: str  # a run id (store) or a file index (--events)
+    step: int
+    anomaly: str
+    action: str
+    outcome: str
+    reward: float
+    evidence: dict[str, float]
+    measured: dict[str, float]
+
+
+def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[_Row]:
+    from sentinel.agent.store import open_store
+    from sentinel.monitor.events import outcome_name
+
+    def number(value: float | None) -> float:
+        return math.nan if value is None else float(value)
+
+    rows = []
+    for record in open_store(store_path).latest_experiences(n, campaign):
+        measured = {k: number(v) for k, v in record.params.items()}
+        outcome = outcome_name(measured.pop("outcome", math.nan)) or "?"
+        reward = measured.pop("reward", math.nan)
+        evidence = {k: number(v) for k, v in record.evidence.items()}
+        rows.append(
+            _Row(
+                record.run_id, record.step, record.anomaly, record.action, outcome, reward, evidence, measured
+            )
+        )
+    return rows
+
+
 @app.command("status")
 def status(
     n: int = typer.Option(20, "--n", min=1, max=MAX_ROWS, help="How many experiences to list."),
-    events: list[Path] = typer.Option([], "--events", help="monitor_events.jsonl files (repeatable)."),
+    campaign: str | None = typer.Option(None, "--campaign", help="Only this campaign's runs."),
+    store: Path | None = typer.Option(
+        None, "--store", help="The experience store (default: the campaigns' feedback.db)."
+    ),
+    events: list[Path] = typer.Option(
+        [], "--events", help="Read monitor_events.jsonl files instead of the store (repeatable)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """List the latest experiences: anomaly, evidence, action, outcome, reward."""
+    """List the latest experiences (anomaly, evidence, action, outcome, reward) from the experience
+    store the campaigns fill, or from monitor_events.jsonl files given with --events."""
     from sentinel.monitor.status import latest_experiences, read_events
+    from sentinel.sandbox.paths import RUNS_DIR
 
-    if not events:
-        err_console.print("error: give at least one --events FILE (monitor_events.jsonl)", markup=False)
+    def fail(message: str) -> None:
+        err_console.print(f"error: {message}", markup=False, highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    if len(events) > MAX_EVENT_FILES:
-        err_console.print(f"error: at most {MAX_EVENT_FILES} --events files", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    parsed = [read_events(path) for path in events]
-    rows = latest_experiences(parsed, n)
-    notes = [
-        {"file": i, "error": f.error, "rejected_lines": f.rejected_lines, "truncated": f.truncated}
-        for i, f in enumerate(parsed)
-        if f.error or f.rejected_lines or f.truncated
-    ]
+
+    notes: list[dict] = []
+    if events:
+        if len(events) > MAX_EVENT_FILES:
+            fail(f"at most {MAX_EVENT_FILES} --events files")
+        if campaign is not None or store is not None:
+            fail("--events reads files: it cannot be combined with --campaign or --store")
+        parsed = [read_events(path) for path in events]
+        rows = [
+            _Row(str(r.source), r.step, r.anomaly, r.action, r.outcome, r.reward, r.evidence, r.params)
+            for r in latest_experiences(parsed, n)
+        ]
+        notes = [
+            {"file": i, "error": f.error, "rejected_lines": f.rejected_lines, "truncated": f.truncated}
+            for i, f in enumerate(parsed)
+            if f.error or f.rejected_lines or f.truncated
+        ]
+    else:
+        store_path = store or RUNS_DIR / "feedback.db"
+        if not store_path.is_file():
+            fail(f"no experience store at {store_path}: run a campaign first, or pass --events FILE")
+        with mapped_errors():  # an unknown campaign or a store from another version: one line
+            rows = _store_rows(store_path, campaign, n)
     if as_json:
         emit_json(
             {
                 "experiences": [
                     {
-                        "file": r.source,
+                        "source": r.source,
                         "step": r.step,
                         "anomaly": r.anomaly,
                         "action": r.action,
                         "outcome": r.outcome,
-                        "reward": r.reward,
-                        "evidence": r.evidence,
-                        "measured": r.params,
+                        "reward": r.reward if math.isfinite(r.reward) else None,
+                        "evidence": {k: v if math.isfinite(v) else None for k, v in r.evidence.items()},
+                        "measured": {k: v if math.isfinite(v) else None for k, v in r.measured.items()},
                     }
                     for r in rows
                 ],
@@ -101,11 +158,19 @@ def status(
         )
         raise typer.Exit(EXIT_OK)
     table = Table(title=f"latest {len(rows)} monitor experiences")
-    for column in ("file", "step", "anomaly", "evidence", "action", "outcome", "reward"):
+    for column in (
+        "run" if not events else "file",
+        "step",
+        "anomaly",
+        "evidence",
+        "action",
+        "outcome",
+        "reward",
+    ):
         table.add_column(column)
     for r in rows:
         evidence = " ".join(f"{k}={_fmt(v)}" for k, v in sorted(r.evidence.items()))
-        table.add_row(str(r.source), str(r.step), r.anomaly, evidence, r.action, r.outcome, _fmt(r.reward))
+        table.add_row(r.source, str(r.step), r.anomaly, evidence, r.action, r.outcome, _fmt(r.reward))
     console.print(table, markup=False, highlight=False)
     for i, path in enumerate(events):
         console.print(f"file {i}: {path}", markup=False, highlight=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._records import MonitorEventRecord, RunRecord, frozen_json
 from sentinel.agent.store._values import RUN_STATUSES, check
@@ -103,6 +105,20 @@ class QueriesMixin(StoreBase):
             sql = f"SELECT COUNT(*) FROM runs r WHERE r.campaign_id = ? AND {cond}"
             return int(conn.execute(sql, (campaign_id, *params)).fetchone()[0])
 
+    def latest_experiences(self, n: int, campaign_id: str | None = None) -> list[MonitorEventRecord]:
+        """The `n` newest monitor experience records over every run (or one campaign's), oldest
+        first: what the in-loop monitor tried, and how it turned out, across campaigns."""
+        where, args = ("AND r.campaign_id = ?", (campaign_id,)) if campaign_id is not None else ("", ())
+        sql = (
+            "SELECT e.*, r.run_id FROM monitor_events e JOIN runs r ON r.id = e.run_pk "
+            f"WHERE e.kind = 'experience' {where} ORDER BY r.id DESC, e.seq DESC LIMIT ?"
+        )
+        with self._db.read() as conn:
+            if campaign_id is not None:
+                self._campaign_row(conn, campaign_id)
+            rows = conn.execute(sql, (*args, max(0, int(n)))).fetchall()
+        return [_event_record(e["run_id"], e) for e in reversed(rows)]
+
     def events(self, run_id: str) -> list[MonitorEventRecord]:
         """The run's monitor events in file order (numbers and enumerated names only)."""
         with self._db.read() as conn:
@@ -110,16 +126,17 @@ class QueriesMixin(StoreBase):
             if row is None:
                 raise UnknownRecord("run", run_id)
             rows = conn.execute("SELECT * FROM monitor_events WHERE run_pk = ? ORDER BY seq", (row["id"],))
-            return [
-                MonitorEventRecord(
-                    run_id,
-                    e["seq"],
-                    e["step"],
-                    e["kind"],
-                    e["anomaly"],
-                    e["action"],
-                    frozen_json(e["evidence_json"]),
-                    frozen_json(e["params_json"]),
-                )
-                for e in rows
-            ]
+            return [_event_record(run_id, e) for e in rows]
+
+
+def _event_record(run_id: str, e: sqlite3.Row) -> MonitorEventRecord:
+    return MonitorEventRecord(
+        run_id,
+        e["seq"],
+        e["step"],
+        e["kind"],
+        e["anomaly"],
+        e["action"],
+        frozen_json(e["evidence_json"]),
+        frozen_json(e["params_json"]),
+    )

@@ -37,8 +37,67 @@ def test_status_lists_experiences_as_json(tmp_path):
     assert table.exit_code == 0 and "recovered" in table.stdout and "evil" not in table.stdout
 
 
-def test_status_without_files_is_bad_input():
-    assert runner.invoke(app, ["status"]).exit_code == 2
+def _store_with_experiences(path):
+    """A real FeedbackStore holding two finished runs of one campaign, as the loop records them."""
+    from types import MappingProxyType as mp
+
+    from sentinel.agent.goals import load_goal
+    from sentinel.agent.store import FeedbackStore
+    from sentinel.sandbox.artifacts import MonitorEvent, RunArtifacts, RunSummary
+
+    store = FeedbackStore(path)
+    store.create_campaign(load_goal("digits:quick"), seed=1, campaign_id="camp-a")
+    run_ids = []
+    for i, (anomaly, action, outcome) in enumerate([("nan", "skip", 1.0), ("loss_spike", "rollback", 2.0)]):
+        p = store.add_proposal("camp-a", tier=1, brain="strategist", overrides={}, rationale="r")
+        store.record_validation(p.id, True)
+        store.record_approval(p.id, "approved", "auto")
+        claim = store.claim_next("camp-a")
+        events = (
+            MonitorEvent(10 + i, anomaly, action, mp({"z": 9.0}), mp({})),
+            MonitorEvent(
+                10 + i,
+                anomaly,
+                action,
+                mp({"z": 9.0}),
+                mp({"outcome": outcome, "reward": 0.5}),
+                kind="experience",
+            ),
+        )
+        artifacts = RunArtifacts(summary=RunSummary("completed", 1, 20, reason="completed"), events=events)
+        store.record_run(
+            claim.run.run_id, "completed", reason="the run exited with code 0", artifacts=artifacts
+        )
+        run_ids.append(claim.run.run_id)
+    store.close()
+    return run_ids
+
+
+def test_status_reads_the_experience_store_by_default(tmp_path, monkeypatch):
+    run_ids = _store_with_experiences(tmp_path / "feedback.db")
+    result = runner.invoke(app, ["status", "--store", str(tmp_path / "feedback.db"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["experiences"]
+    assert [(r["source"], r["anomaly"], r["action"], r["outcome"]) for r in rows] == [
+        (run_ids[0], "nan", "skip", "recovered"),
+        (run_ids[1], "loss_spike", "rollback", "persisting"),
+    ]  # experiences only (no intervention lines), oldest first
+    assert rows[1]["reward"] == 0.5 and rows[1]["evidence"] == {"z": 9.0}
+    newest = runner.invoke(app, ["status", "--store", str(tmp_path / "feedback.db"), "--n", "1"])
+    assert newest.exit_code == 0 and "rollback" in newest.stdout and "skip" not in newest.stdout
+    monkeypatch.setattr("sentinel.sandbox.paths.RUNS_DIR", tmp_path)  # the campaigns' default store
+    assert runner.invoke(app, ["status", "--campaign", "camp-a", "--json"]).exit_code == 0
+
+
+def test_status_bad_input_is_one_line_and_exit_2(tmp_path):
+    missing = runner.invoke(app, ["status", "--store", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "no experience store" in missing.stderr
+    assert not (tmp_path / "none.db").exists()  # reading never creates a store
+    _store_with_experiences(tmp_path / "feedback.db")
+    unknown = runner.invoke(app, ["status", "--store", str(tmp_path / "feedback.db"), "--campaign", "nope"])
+    assert unknown.exit_code == 2 and "nope" in unknown.stderr
+    mixed = runner.invoke(app, ["status", "--events", str(tmp_path / "x.jsonl"), "--campaign", "camp-a"])
+    assert mixed.exit_code == 2
 
 
 def test_bench_refuses_bad_input_before_running_anything(tmp_path):
