@@ -284,10 +284,13 @@ def bench(
     with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
         result = run_suite(spec, runner, folder, jobs, progress)
     write_results(result, folder)
+    from sentinel.agent.dashboard.bench_results import bench_report
+
+    (folder / "report.html").write_text(bench_report(result, folder), encoding="utf-8")
     if as_json:
         print((folder / "summary.json").read_text(), end="")
     else:
         print((folder / "results_table.txt").read_text())
         print(format_summary(result))
-        print(f"results in {folder}")
+        print(f"results in {folder} (report.html: table and paired curves)")
     raise typer.Exit(EXIT_OK)

@@ -15,7 +15,7 @@ from sentinel.monitor.bench.executor import (
     RunRequest,
     read_outcome,
 )
-from sentinel.monitor.bench.harness import BenchResult, PairResult, run_suite, score
+from sentinel.monitor.bench.harness import BenchResult, PairResult, run_folder, run_suite, score
 from sentinel.monitor.bench.report import format_summary, write_results
 from sentinel.monitor.bench.suite import Condition, Suite, SuiteError, load_suite, parse_suite
 
@@ -33,6 +33,7 @@ __all__ = [
     "load_suite",
     "parse_suite",
     "read_outcome",
+    "run_folder",
     "run_suite",
     "score",
     "write_results",

@@ -29,7 +29,7 @@ from pathlib import Path
 from sentinel.monitor.bench.executor import Executor, RunOutcome, RunRequest
 from sentinel.monitor.bench.suite import Condition, Suite
 
-__all__ = ["STATE_CHANGING", "BenchResult", "PairResult", "run_suite", "score"]
+__all__ = ["STATE_CHANGING", "BenchResult", "PairResult", "run_folder", "run_suite", "score"]
 
 # actions that change how training continues (containment acts on one step only)
 STATE_CHANGING = frozenset({"lr_cut", "rollback", "reinit", "lr_restart", "stop"})
@@ -111,6 +111,11 @@ def _rate(hits: int, total: int) -> float:
     return hits / total if total else math.nan
 
 
+def run_folder(out_dir: Path, condition: str, seed: int, monitored: bool) -> Path:
+    """Where one twin's run lives inside a bench folder (its artifacts under `artifacts/`)."""
+    return Path(out_dir) / "runs" / condition / f"seed{seed}-{'monitored' if monitored else 'shadow'}"
+
+
 def run_suite(
     suite: Suite,
     executor: Executor,
@@ -126,8 +131,7 @@ def run_suite(
     for condition in suite.conditions:
         for seed in condition.seeds:
             for monitored in (True, False):
-                arm = "monitored" if monitored else "shadow"
-                folder = Path(out_dir) / "runs" / condition.name / f"seed{seed}-{arm}"
+                folder = run_folder(out_dir, condition.name, seed, monitored)
                 request = RunRequest(
                     condition.name,
                     condition.experiment,

@@ -147,3 +147,13 @@ def test_divergent_run_is_rescued(bench):
     assert pair["shadow"]["final_loss"] > 2 * pair["clean_median"]  # the fault really wrecks the shadow
     assert pair["verdict"] == "resolved"
     assert 0 <= pair["detection_latency"] <= 10
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_report_page_shows_the_table_and_the_paired_curves(bench):
+    html = (bench[0] / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "http://" not in html and "https://" not in html
+    assert "lr_spike_digits" in html and "clean_digits" in html
+    assert html.count('data-chart="bench-') == 1  # the faulty pair only: the clean twins are one curve
+    assert "monitor: rollback" in html  # the intervention is marked on the monitored curve
