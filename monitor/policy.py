@@ -251,7 +251,9 @@ class Policy:
         action = CONTAIN_ACTION[finding.anomaly]
         params: dict[str, float] = {}
         if action == "clip":
-            params["max_norm"] = self.config.clip_factor * ref_grad
+            # the detector may have judged by the pre-rollback reference: clip to that median
+            judged = finding.evidence.get("ref_grad_norm", math.inf)
+            params["max_norm"] = self.config.clip_factor * min(ref_grad, judged)
         if new:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)

@@ -6,6 +6,7 @@ import math
 
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors._base import FLOAT_MAX, Detector, Finding
+from sentinel.monitor.detectors._carry import RollbackMemory
 from sentinel.monitor.signals import Reference, SignalWindow
 
 __all__ = ["LossSpikeDetector"]
@@ -20,13 +21,16 @@ class LossSpikeDetector(Detector):
     scale, where such tails are not heavy; a corrupt batch lands much further out. A fourth bar
     keeps long runs quiet once the loss has fallen by orders of magnitude: the rise must also be
     `min_start_rel` of the run's own start level, because a batch at 1e-4 over a median of 1e-5,
-    in a run that started at 1.0, is memorisation noise, not a step worth dropping."""
+    in a run that started at 1.0, is memorisation noise, not a step worth dropping.
+    After a rollback, the reference in effect just before it is a second judge until the run is
+    back where it was (`RollbackMemory`): the restored one may span the run's first, wild steps."""
 
     name = "loss_spike"
     per_step = True
     summary = (
         "loss above median + max(z * MAD_sigma, min_rel * |median|, min_start_rel * |start|) and "
-        "log_z log-sigmas above the median"
+        "log_z log-sigmas above the median; after a rollback, until the run is back where it was, "
+        "judged by the tighter of the restored and the pre-rollback reference"
     )
 
     def __init__(
@@ -43,8 +47,10 @@ class LossSpikeDetector(Detector):
             raise ValueError(f"need {need}; got {got}")
         self.z, self.min_rel, self.log_z, self.warmup = z, min_rel, log_z, warmup
         self.min_start_rel = min_start_rel
-        self._key: tuple[int, float] = (-1, math.nan)
+        self._key: tuple[int, int, float] = (-1, -1, math.nan)
         self._threshold = math.inf
+        self._judge: Reference | None = None  # the reference that set the threshold
+        self._memory = RollbackMemory()
 
     @classmethod
     def from_config(cls, config: MonitorConfig) -> LossSpikeDetector:
@@ -56,38 +62,51 @@ class LossSpikeDetector(Detector):
             config.spike_min_start_rel,
         )
 
-    def _limit(self, ref: Reference, start: float) -> float:
-        key = (ref.version, start if start == start else -math.inf)  # NaN != NaN would never cache
+    def _threshold_of(self, ref: Reference, start: float) -> float:
+        margin = max(self.z * ref.loss_scale, self.min_rel * abs(ref.loss_median))
+        if start == start:  # the run's own range: |start|, or how far it has come when larger
+            margin = max(margin, self.min_start_rel * max(abs(start), abs(start - ref.loss_median)))
+        threshold = ref.loss_median + margin
+        if math.isfinite(ref.log_loss_median):
+            threshold = max(threshold, math.exp(ref.log_loss_median + self.log_z * ref.log_loss_scale))
+        return threshold
+
+    def _limit(self, window: SignalWindow, ref: Reference) -> float:
+        start = window.start_loss
+        carried = self._memory.carried(window)
+        known = start if start == start else -math.inf  # NaN != NaN would never cache
+        key = (ref.version, carried.version if carried is not None else -1, known)
         if key != self._key:
-            margin = max(self.z * ref.loss_scale, self.min_rel * abs(ref.loss_median))
-            if start == start:  # the run's own range: |start|, or how far it has come when larger
-                margin = max(margin, self.min_start_rel * max(abs(start), abs(start - ref.loss_median)))
-            threshold = ref.loss_median + margin
-            if math.isfinite(ref.log_loss_median):
-                threshold = max(threshold, math.exp(ref.log_loss_median + self.log_z * ref.log_loss_scale))
-            self._threshold = threshold
+            self._threshold, self._judge = self._threshold_of(ref, start), ref
+            if carried is not None and (limit := self._threshold_of(carried, start)) < self._threshold:
+                self._threshold, self._judge = limit, carried
             self._key = key
         return self._threshold
 
     def quiet_below(self, window: SignalWindow) -> tuple[float, float]:
         ref = window.reference
         if ref is None or window.count + 1 < self.warmup:
+            self._memory.carried(window)  # a reset must not go unseen
             return FLOAT_MAX, FLOAT_MAX
-        return self._limit(ref, window.start_loss), FLOAT_MAX
+        return self._limit(window, ref), FLOAT_MAX
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         ref = window.reference
         if ref is None or window.count < self.warmup:
+            self._memory.carried(window)
             return None
         loss = window.last_loss
-        if not loss > self._limit(ref, window.start_loss) or math.isinf(loss):
+        if not loss > self._limit(window, ref) or math.isinf(loss):
             return None
+        judge = self._judge if self._judge is not None else ref
         evidence = {
             "loss": float(loss),
-            "ref_loss": ref.loss_median,
-            "z": (loss - ref.loss_median) / ref.loss_scale,
-            "rel": (loss - ref.loss_median) / max(abs(ref.loss_median), 1e-12),
+            "ref_loss": judge.loss_median,
+            "z": (loss - judge.loss_median) / judge.loss_scale,
+            "rel": (loss - judge.loss_median) / max(abs(judge.loss_median), 1e-12),
         }
-        if math.isfinite(ref.log_loss_median):
-            evidence["log_z"] = (math.log(loss) - ref.log_loss_median) / ref.log_loss_scale
+        if math.isfinite(judge.log_loss_median):
+            evidence["log_z"] = (math.log(loss) - judge.log_loss_median) / judge.log_loss_scale
+        if judge is not ref:
+            evidence["pre_rollback"] = 1.0
         return Finding(self.name, step, evidence)

@@ -187,3 +187,11 @@ def test_shortcut_table_names_are_unique_and_point_at_rungs():
 
     assert len({s.name for s in SHORTCUTS}) == len(SHORTCUTS)
     assert all(s.rung in RUNGS and set(s.anomalies) <= set(ANOMALIES) for s in SHORTCUTS)
+
+
+def test_clip_target_follows_the_reference_the_detector_judged_by():
+    policy = Policy(CFG)
+    decision = policy.decide(_f("grad_explosion", 100, grad_norm=80.0, ref_grad_norm=0.5), 1e-3, 1e-3, 2.0)
+    assert decision.params["max_norm"] == pytest.approx(CFG.clip_factor * 0.5)
+    wide = policy.decide(_f("grad_explosion", 101, grad_norm=80.0, ref_grad_norm=4.0), 1e-3, 1e-3, 2.0)
+    assert wide.params["max_norm"] == pytest.approx(CFG.clip_factor * 2.0)
