@@ -64,6 +64,7 @@ class MonitorConfig:
     lr_restart_max_factor: float = 10000.0
     update_ratio_target: float = 2e-2
     lr_restart_limit: int = 3
+    blow_up_retries: int = 3
     cooldown_steps: int = 48
     recovery_steps: int = 96
     snapshot_every: int = 64

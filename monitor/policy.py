@@ -135,6 +135,7 @@ class Episode:
     contained: int = 0
     bursts: int = 1  # separate runs of consecutive per-step findings (the opening one included)
     lr_cut: bool = False  # some rung of this episode already lowered the LR
+    blow_ups: int = 0  # rollbacks this episode made for a blow-up (each cut the LR about a decade)
     streak: int = 0  # consecutive steps with the same per-step anomaly
     streak_anomaly: str = ""
     interventions: list[int] = field(default_factory=list)  # steps of decisions with new=True
@@ -218,7 +219,8 @@ class Policy:
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
         if shortcut is not None and (shortcut.during_cooldown or not cooling):
-            if ep.rung < ROLLBACK:  # the shortcut's own LR and data choice is for its rollback
+            if ep.rung < ROLLBACK or self._retry_blow_up(ep, shortcut):
+                # the shortcut's own LR and data choice is for its rollback
                 return self._enter(ep, ROLLBACK, finding, shortcut.cuts, shortcut.skip_data)
             return self._enter(ep, ep.rung + 1, finding)  # it already failed once: normal cuts
         if cooling:
@@ -246,6 +248,13 @@ class Policy:
         if anomaly == "loss_spike" and ep.streak >= self.config.spike_streak:
             return _SHORTCUT["spike_streak"]
         return None
+
+    def _retry_blow_up(self, ep: Episode, shortcut: Shortcut) -> bool:
+        """A blow-up again after a blow-up rollback means the cut LR is still too large, not that
+        the weights are bad (the snapshot blew up too): cut about a decade more and go back again,
+        up to `blow_up_retries` times, before the ladder moves on to a re-init and a stop."""
+        retries = self.config.blow_up_retries
+        return shortcut.name == "blow_up" and ep.rung == ROLLBACK and 0 < ep.blow_ups <= retries
 
     def _contain(self, ep: Episode, finding: Finding, ref_grad: float, new: bool) -> Decision:
         action = CONTAIN_ACTION[finding.anomaly]
@@ -282,6 +291,8 @@ class Policy:
         if action == "rollback":
             data = finding.anomaly in ("nan", "loss_spike") if skip_data is None else skip_data
             params["skip_data"] = 1.0 if data else 0.0
+            if finding.anomaly == "divergence" and "above_start" in finding.evidence:
+                ep.blow_ups += 1
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
 
     def _plateau(self, finding: Finding) -> Decision | None:

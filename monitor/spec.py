@@ -117,7 +117,9 @@ def render_spec(config: MonitorConfig | None = None) -> str:
     out += [
         f"(`nan_streak` = {NAN_STREAK} in a row; `spike_streak` = {cfg.spike_streak}; "
         f"`lr_jump_ratio` = {_num(cfg.lr_jump_ratio)}; `divergence_start_ratio` = "
-        f"{_num(cfg.divergence_start_ratio)}.)",
+        f"{_num(cfg.divergence_start_ratio)}. A `blow_up` after a `blow_up` rollback rolls back "
+        f"again with the same cut, up to blow_up_retries={cfg.blow_up_retries} times, before the "
+        "ladder climbs on.)",
         "",
     ]
 

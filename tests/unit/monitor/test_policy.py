@@ -170,9 +170,33 @@ def test_blow_up_rolls_back_at_once_and_climbs_even_during_cooldown():
     first = _decide(policy, "divergence", 2, above_start=1200.0)
     assert first.action == "rollback"
     assert first.params["factor"] == pytest.approx(CFG.lr_cut_factor**2)  # about a decade
-    second = _decide(policy, "divergence", 5, above_start=14.0)  # well inside the cooldown
-    assert second.action == "reinit"
-    assert _decide(policy, "divergence", 7, above_start=9.0).action == "stop"
+    step, retries = 2, []
+    for _ in range(CFG.blow_up_retries):  # blown up again: the cut LR is still too large
+        step += 2  # well inside the cooldown
+        retries.append(_decide(policy, "divergence", step, above_start=14.0))
+    assert [d.action for d in retries] == ["rollback"] * CFG.blow_up_retries
+    assert all(d.params["factor"] == pytest.approx(CFG.lr_cut_factor**2) for d in retries)
+    assert _decide(policy, "divergence", step + 2, above_start=14.0).action == "reinit"
+    assert _decide(policy, "divergence", step + 4, above_start=9.0).action == "stop"
+
+
+def test_blow_up_after_a_spike_rollback_cuts_then_retries_as_blow_ups():
+    """After a rollback that kept the LR, a blow-up gets the usual one-cut rollback (a smaller LR
+    before any re-init); blowing up again after that one is a blow-up retry: a decade more."""
+    policy = Policy(CFG)
+    for i in range(CFG.spike_streak):
+        _decide(policy, "loss_spike", 300 + i)
+    assert policy.rung == "rollback"
+    nxt = _decide(policy, "divergence", 310, above_start=9.0)
+    assert nxt.action == "rollback" and nxt.params["factor"] == pytest.approx(CFG.lr_cut_factor)
+    again = _decide(policy, "divergence", 312, above_start=9.0)
+    assert again.action == "rollback" and again.params["factor"] == pytest.approx(CFG.lr_cut_factor**2)
+
+
+def test_a_trend_divergence_after_a_blow_up_rollback_climbs():
+    policy = Policy(CFG)
+    _decide(policy, "divergence", 2, above_start=100.0)
+    assert _decide(policy, "divergence", 2 + CFG.cooldown_steps, z=9.0, progress_lost=0.5).action == "reinit"
 
 
 def test_trend_divergence_worse_than_start_rolls_back_otherwise_cuts():
