@@ -54,6 +54,7 @@ class MonitorConfig:
     plateau_min_gain: float = 0.02
     plateau_update_ratio_low: float = 5e-4
     plateau_update_ratio_high: float = 0.05
+    plateau_lr_rising: float = 1.02
     # policy and actions
     clip_factor: float = 2.0
     contain_limit: int = 48
@@ -92,6 +93,8 @@ class MonitorConfig:
         ):
             if getattr(self, name) >= 1:
                 raise ValueError(f"monitor.{name} must be < 1, got {getattr(self, name)}")
+        if self.plateau_lr_rising < 1:
+            raise ValueError(f"monitor.plateau_lr_rising must be >= 1, got {self.plateau_lr_rising}")
         if self.oscillation_sign_changes > 1:
             value = self.oscillation_sign_changes
             raise ValueError(f"monitor.oscillation_sign_changes must be <= 1, got {value}")

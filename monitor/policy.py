@@ -195,7 +195,7 @@ class Policy:
         step, anomaly = finding.step, finding.anomaly
         self.last_finding_step = step
         if anomaly == "plateau":
-            return self._plateau(finding)
+            return self._plateau(finding, lr, ref_lr)
         jump = lr / ref_lr if ref_lr > 0 and math.isfinite(ref_lr) else 1.0
         if jump > self.config.lr_jump_ratio:
             finding = Finding(anomaly, step, {**finding.evidence, "lr_jump": float(jump)})
@@ -295,10 +295,12 @@ class Policy:
                 ep.blow_ups += 1
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
 
-    def _plateau(self, finding: Finding) -> Decision | None:
+    def _plateau(self, finding: Finding, lr: float, ref_lr: float) -> Decision | None:
         """More LR while the updates are tiny (warm restart), checked again after `patience`
         steps; one re-init only if the loss is still stuck `PLATEAU_REINIT_WAIT` patiences after
         the last restart (a restarted run starts slowly, like any fresh run); then leave it be.
+        No restart while the schedule is still raising the LR (a warm-up): its own ramp may end
+        the plateau, and a restart sized now would be multiplied by the rest of the ramp.
         The opposite case, a loss stuck at its start level while the weights move by more than
         `plateau_update_ratio_high` per step, is an LR so large it has wrecked the model without
         blowing the loss up (saturated or dead units): roll back to before it with the LR cut
@@ -319,6 +321,10 @@ class Policy:
             params = {"factor": cfg.lr_cut_factor**2, "skip_data": 0.0}
             return Decision(finding.step, "plateau", "rollback", params, finding.evidence, True)
         small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
+        base = finding.evidence.get("lr_median", ref_lr)  # the hook has no reference before step 33
+        rising = math.isfinite(base) and base > 0 and lr > cfg.plateau_lr_rising * base
+        if small and rising:
+            return None
         if small and state.restarts < cfg.lr_restart_limit:
             state.restarts += 1
             state.last_restart = finding.step

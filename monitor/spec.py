@@ -128,7 +128,10 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         f"- Only outside an episode, at most once per plateau_patience={cfg.plateau_patience} steps.",
         f"- `lr_restart` while update_ratio < {_num(cfg.plateau_update_ratio_low)} (LR too small), "
         f"at most {cfg.lr_restart_limit} times: factor = clamp(update_ratio_target="
-        f"{_num(cfg.update_ratio_target)} / update_ratio, 2, {_num(cfg.lr_restart_max_factor)}).",
+        f"{_num(cfg.update_ratio_target)} / update_ratio, 2, {_num(cfg.lr_restart_max_factor)}); "
+        f"not while the LR is > {_num(cfg.plateau_lr_rising)} x its recent median (a warm-up). "
+        f"A factor > lr_jump_ratio={_num(cfg.lr_jump_ratio)} is a fresh start: window, optimizer "
+        "moments and initial snapshot start over.",
         f"- `reinit` once, only after a restart, if the plateau persists {PLATEAU_REINIT_WAIT} x "
         "plateau_patience steps after the last restart.",
         f"- `rollback` with the LR x lr_cut_factor^2 while update_ratio > "

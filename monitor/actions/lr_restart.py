@@ -9,13 +9,29 @@ __all__ = ["LrRestartAction"]
 
 
 class LrRestartAction(Action):
+    """A restart larger than `lr_jump_ratio` is a new start, not a tweak: the run has barely moved
+    from its initial level (that is what made it a plateau), and every statistic gathered so far
+    describes steps orders of magnitude smaller. So the window starts over, as after a re-init:
+    the new LR's first wild steps get the same warm-up grace as a fresh run's, and the restart is
+    not later read as an external LR jump to be undone. A fresh initial snapshot makes the
+    restart point (with the new LR) what a later rollback falls back to, so a restart that proves
+    too large is retried from here with the LR cut, not from the old, hopeless LR."""
+
     name = "lr_restart"
     cost = 0.1
-    summary = "multiply the LR by factor > 1, sized so the update/weight ratio reaches its target"
+    summary = (
+        "multiply the LR by factor > 1, sized so the update/weight ratio reaches its target; above "
+        "lr_jump_ratio the window and the initial snapshot start over"
+    )
 
     def apply(self, ctl: TrainingControl, params: dict[str, float], ctx: ActionContext) -> dict[str, float]:
         factor = float(params["factor"])
         if factor <= 1:
             raise ValueError(f"lr_restart factor must be > 1, got {factor}")
         ctl.scale_lr(factor)
-        return {"factor": factor, "lr": float(ctl.lr)}
+        fresh = factor > ctx.config.lr_jump_ratio
+        if fresh:
+            ctl.optimizer.state.clear()
+            ctx.window.reset()
+            ctx.snapshots.take(ctl, ctx.window, initial=True)
+        return {"factor": factor, "lr": float(ctl.lr), "fresh_start": 1.0 if fresh else 0.0}

@@ -20,13 +20,21 @@ class PlateauDetector(Detector):
     update/weight ratio below `update_ratio_low`, i.e. the LR is too small for the run to get
     anywhere in its budget (cnn1d at lr=1e-5 drops 8% per 24 steps at |dw|/|w| ~ 1e-5).
     A run that has already learnt (elevation well below 1) is never a plateau here: late flattening
-    is convergence. The update ratio goes into the evidence because it tells the policy *why*."""
+    is convergence. The update ratio goes into the evidence because it tells the policy *why*.
+
+    Crawling is judged from the end of warm-up, on the `patience // 2` or more losses there are:
+    the evidence is the update ratio, not the loss trend, and every step spent at a hopeless LR is
+    lost from the run's budget (under a decaying schedule, the best part of it). Stalling needs
+    the full `patience`, because early in a healthy run the loss may pause before it falls.
+
+    The median LR of the recent steps goes into the evidence too: a crawl found at the first
+    trend check may be a warm-up still ramping, which the policy must not answer with a restart."""
 
     name = "plateau"
     per_step = False
     summary = (
         "last `patience` steps: recent/start loss >= elevated, and gain < min_gain or "
-        "update ratio < update_ratio_low"
+        "update ratio < update_ratio_low (from warm-up on)"
     )
 
     def __init__(
@@ -59,7 +67,11 @@ class PlateauDetector(Detector):
         # the start level: the lower of the loss before any update and the median of the first
         # steps, so that a first update that made things worse does not lift the bar
         start = min(window.start_loss, window.initial_loss)
-        if window.count < max(self.warmup, self.patience) or not math.isfinite(start) or start <= 0:
+        if window.count < self.warmup or not math.isfinite(start) or start <= 0:
+            return None
+        ratio = window.update_ratio
+        crawling = math.isfinite(ratio) and ratio < self.update_ratio_low
+        if window.count < self.patience and not crawling:
             return None
         loss = window.healthy_losses()[-self.patience :]
         if len(loss) < self.patience // 2:
@@ -68,11 +80,13 @@ class PlateauDetector(Detector):
         before, now = median_of(loss[:half]), median_of(loss[half:])
         elevation = now / start
         gain = (before - now) / max(abs(before), 1e-12)
-        ratio = window.update_ratio
-        crawling = math.isfinite(ratio) and ratio < self.update_ratio_low
-        if elevation < self.elevated or (gain >= self.min_gain and not crawling):
+        stalled = gain < self.min_gain and window.count >= self.patience
+        if elevation < self.elevated or not (stalled or crawling):
             return None
         evidence = {"loss": now, "start_loss": start, "elevation": elevation, "gain": gain}
         if math.isfinite(ratio):
             evidence["update_ratio"] = ratio
+        lr = window.lr_median()  # the policy's "is a warm-up still raising the LR?" baseline
+        if math.isfinite(lr) and lr > 0:
+            evidence["lr_median"] = lr
         return Finding(self.name, step, evidence)

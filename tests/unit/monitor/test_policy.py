@@ -165,6 +165,20 @@ def test_plateau_is_ignored_during_an_episode():
     assert _decide(policy, "plateau", 120, update_ratio=1e-7) is None
 
 
+def test_no_restart_while_the_schedule_still_raises_the_lr():
+    policy = Policy(CFG)
+    ramp = 1e-3 * (1 + 2 * (CFG.plateau_lr_rising - 1))
+    assert _decide(policy, "plateau", 32, lr=ramp, ref_lr=1e-3, update_ratio=1e-5) is None
+    assert policy.plateau.restarts == 0
+    flat = _decide(policy, "plateau", 64, lr=1e-3, ref_lr=1e-3, update_ratio=1e-5)
+    assert flat.action == "lr_restart"
+    decaying = _decide(Policy(CFG), "plateau", 64, lr=0.8e-3, ref_lr=1e-3, update_ratio=1e-5)
+    assert decaying.action == "lr_restart"
+    early = Policy(CFG)  # before the hook has a reference, the detector's own LR median decides
+    assert _decide(early, "plateau", 32, lr=2e-3, ref_lr=math.nan, update_ratio=1e-5, lr_median=1e-3) is None
+    assert _decide(early, "plateau", 64, lr=2e-3, ref_lr=math.nan, update_ratio=1e-5, lr_median=2e-3)
+
+
 def test_blow_up_rolls_back_at_once_and_climbs_even_during_cooldown():
     policy = Policy(CFG)
     first = _decide(policy, "divergence", 2, above_start=1200.0)
@@ -199,6 +213,14 @@ def test_a_trend_divergence_after_a_blow_up_rollback_climbs():
     assert _decide(policy, "divergence", 2 + CFG.cooldown_steps, z=9.0, progress_lost=0.5).action == "reinit"
 
 
+def test_clip_target_follows_the_reference_the_detector_judged_by():
+    policy = Policy(CFG)
+    decision = policy.decide(_f("grad_explosion", 100, grad_norm=80.0, ref_grad_norm=0.5), 1e-3, 1e-3, 2.0)
+    assert decision.params["max_norm"] == pytest.approx(CFG.clip_factor * 0.5)
+    wide = policy.decide(_f("grad_explosion", 101, grad_norm=80.0, ref_grad_norm=4.0), 1e-3, 1e-3, 2.0)
+    assert wide.params["max_norm"] == pytest.approx(CFG.clip_factor * 2.0)
+
+
 def test_trend_divergence_worse_than_start_rolls_back_otherwise_cuts():
     worse = _decide(Policy(CFG), "divergence", 300, z=9.0, progress_lost=1.3)
     assert worse.action == "rollback"
@@ -211,11 +233,3 @@ def test_shortcut_table_names_are_unique_and_point_at_rungs():
 
     assert len({s.name for s in SHORTCUTS}) == len(SHORTCUTS)
     assert all(s.rung in RUNGS and set(s.anomalies) <= set(ANOMALIES) for s in SHORTCUTS)
-
-
-def test_clip_target_follows_the_reference_the_detector_judged_by():
-    policy = Policy(CFG)
-    decision = policy.decide(_f("grad_explosion", 100, grad_norm=80.0, ref_grad_norm=0.5), 1e-3, 1e-3, 2.0)
-    assert decision.params["max_norm"] == pytest.approx(CFG.clip_factor * 0.5)
-    wide = policy.decide(_f("grad_explosion", 101, grad_norm=80.0, ref_grad_norm=4.0), 1e-3, 1e-3, 2.0)
-    assert wide.params["max_norm"] == pytest.approx(CFG.clip_factor * 2.0)

@@ -45,3 +45,19 @@ def test_crawling_with_tiny_updates_is_a_plateau_but_not_with_healthy_ones(sig):
     loss = np.geomspace(1.0, 0.9, 80) * np.exp(0.02 * np.random.default_rng(1).standard_normal(80))
     assert sig.replay(PlateauDetector(), loss, update_ratio=1e-5)
     assert sig.replay(PlateauDetector(), loss, update_ratio=1e-2) == []
+
+
+def test_crawling_is_judged_from_the_end_of_warmup(sig):
+    """A hopeless LR is caught at the first trend check (step 32), not after a full patience."""
+    loss = np.exp(0.02 * np.random.default_rng(2).standard_normal(80))
+    found = sig.replay(PlateauDetector(), loss, update_ratio=8e-6)
+    assert found and found[0].step == 32
+    assert found[0].evidence["lr_median"] == pytest.approx(1e-3)  # replay's constant LR
+
+
+def test_stalling_still_needs_the_full_patience(sig):
+    """Early in a healthy run the loss may pause (digits with SGD warm-up: 2% gain at step 32)."""
+    loss = np.exp(0.02 * np.random.default_rng(3).standard_normal(80))
+    found = sig.replay(PlateauDetector(), loss, update_ratio=5e-3)
+    assert found == [] or found[0].step >= 48
+    assert sig.replay(PlateauDetector(), loss[:47], update_ratio=math.nan) == []
