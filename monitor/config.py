@@ -54,6 +54,8 @@ class MonitorConfig:
     plateau_min_gain: float = 0.02
     plateau_update_ratio_low: float = 5e-4
     plateau_update_ratio_high: float = 0.05
+    plateau_collapse_elevated: float = 0.5
+    plateau_collapse_grad: float = 0.1
     plateau_lr_rising: float = 1.02
     # policy and actions
     clip_factor: float = 2.0
@@ -88,6 +90,8 @@ class MonitorConfig:
             "ewma_alpha",
             "lr_cut_factor",
             "plateau_elevated",
+            "plateau_collapse_elevated",
+            "plateau_collapse_grad",
             "oscillation_anticorr",
             "snapshot_budget",
         ):

@@ -301,25 +301,28 @@ class Policy:
         the last restart (a restarted run starts slowly, like any fresh run); then leave it be.
         No restart while the schedule is still raising the LR (a warm-up): its own ramp may end
         the plateau, and a restart sized now would be multiplied by the rest of the ramp.
-        The opposite case, a loss stuck at its start level while the weights move by more than
-        `plateau_update_ratio_high` per step, is an LR so large it has wrecked the model without
-        blowing the loss up (saturated or dead units): roll back to before it with the LR cut
-        by about a decade, at most `lr_restart_limit` times.
+        Two opposite cases roll back to the initial weights (a run stuck at its start level has
+        nothing worth keeping since) with the LR cut by about a decade, at most
+        `lr_restart_limit` times: a loss stuck at its start level while the weights move by more
+        than `plateau_update_ratio_high` per step, and a collapse (gradients fallen to
+        `plateau_collapse_grad` of their start level while the loss stays high, e.g. the
+        constant predictor). Both are an LR so large it has wrecked the model without blowing
+        the loss up (saturated or dead units), and more LR would be exactly wrong.
         A plateau with healthy-sized updates and no restart behind it is left alone: the run is
         learning slowly, not stuck, and a re-init would throw its progress away."""
         state, cfg = self.plateau, self.config
         if self.episode is not None or finding.step < state.cooldown_until:
             return None
         ratio = finding.evidence.get("update_ratio", math.nan)
-        if (
-            math.isfinite(ratio)
-            and ratio > cfg.plateau_update_ratio_high
-            and state.cuts < cfg.lr_restart_limit
-        ):
+        collapsed = finding.evidence.get("grad_drop", math.inf) <= cfg.plateau_collapse_grad
+        wrecking = math.isfinite(ratio) and ratio > cfg.plateau_update_ratio_high
+        if (collapsed or wrecking) and state.cuts < cfg.lr_restart_limit:
             state.cuts += 1
             state.cooldown_until = finding.step + cfg.plateau_patience
-            params = {"factor": cfg.lr_cut_factor**2, "skip_data": 0.0}
+            params = {"factor": cfg.lr_cut_factor**2, "skip_data": 0.0, "initial": 1.0}
             return Decision(finding.step, "plateau", "rollback", params, finding.evidence, True)
+        if collapsed:
+            return None  # more LR cannot revive dead units
         small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
         base = finding.evidence.get("lr_median", ref_lr)  # the hook has no reference before step 33
         rising = math.isfinite(base) and base > 0 and lr > cfg.plateau_lr_rising * base

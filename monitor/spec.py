@@ -134,9 +134,10 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         "moments and initial snapshot start over.",
         f"- `reinit` once, only after a restart, if the plateau persists {PLATEAU_REINIT_WAIT} x "
         "plateau_patience steps after the last restart.",
-        f"- `rollback` with the LR x lr_cut_factor^2 while update_ratio > "
-        f"{_num(cfg.plateau_update_ratio_high)} (LR so large it wrecked the model without a blow-up), "
-        f"at most {cfg.lr_restart_limit} times.",
+        f"- `rollback` to the initial snapshot with the LR x lr_cut_factor^2 while update_ratio > "
+        f"{_num(cfg.plateau_update_ratio_high)} or the gradients collapsed to <= "
+        f"{_num(cfg.plateau_collapse_grad)} x their start level (LR so large it wrecked the model "
+        f"without a blow-up), at most {cfg.lr_restart_limit} times; a collapse never gets a restart.",
         "- A plateau with healthy update sizes and no restart behind it is left alone.",
         "",
     ]

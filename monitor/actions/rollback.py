@@ -1,6 +1,8 @@
 """Roll back to the last healthy snapshot taken before the trouble began, skip the batches that
 led there when they may be the cause, and keep the LR at or below what it was (times the
-policy's factor)."""
+policy's factor). `initial` asks for the initial snapshot instead: a run stuck at its start
+level has learnt nothing worth keeping since, and later snapshots may hold already-wrecked
+weights (a collapse happens in the first few steps, long before the first healthy snapshot)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ class RollbackAction(Action):
     name = "rollback"
     cost = 0.3
     summary = (
-        "restore the newest healthy snapshot older than the episode start minus divergence_window, "
-        "skip the batches since when the data may be the cause, LR = min(now, then) x factor"
+        "restore the newest healthy snapshot older than the episode start minus divergence_window "
+        "(or the initial one), skip the batches since when the data may be the cause, "
+        "LR = min(now, then) x factor"
     )
     drops_step = True
 
     def apply(self, ctl: TrainingControl, params: dict[str, float], ctx: ActionContext) -> dict[str, float]:
-        target = ctx.snapshots.before(ctx.episode_start - ctx.config.divergence_window)
+        target = ctx.snapshots.initial if params.get("initial", 0.0) > 0 else None
+        if target is None:
+            target = ctx.snapshots.before(ctx.episode_start - ctx.config.divergence_window)
         if target is None:
             return {"restored": 0.0}
         self._drop_step(ctl, ctx)

@@ -165,6 +165,32 @@ def test_plateau_is_ignored_during_an_episode():
     assert _decide(policy, "plateau", 120, update_ratio=1e-7) is None
 
 
+def test_plateau_with_huge_updates_rolls_back_to_the_initial_weights_with_a_decade_cut():
+    policy = Policy(CFG)
+    decision = _decide(policy, "plateau", 64, update_ratio=0.2)
+    assert decision.action == "rollback" and decision.params["initial"] == 1.0
+    assert decision.params["factor"] == pytest.approx(CFG.lr_cut_factor**2)
+
+
+def test_collapse_rolls_back_to_the_initial_weights_never_restarts():
+    policy = Policy(CFG)
+    collapsed = CFG.plateau_collapse_grad / 4
+    first = _decide(policy, "plateau", 64, update_ratio=5e-3, grad_drop=collapsed)
+    assert first.action == "rollback" and first.params["initial"] == 1.0
+    step = 64
+    for _ in range(CFG.lr_restart_limit - 1):
+        step += CFG.plateau_patience
+        assert _decide(policy, "plateau", step, update_ratio=5e-3, grad_drop=collapsed).action == "rollback"
+    # cuts used up; even with tiny updates, more LR cannot revive dead units
+    step += CFG.plateau_patience
+    assert _decide(policy, "plateau", step, update_ratio=1e-6, grad_drop=collapsed) is None
+
+
+def test_gradients_that_kept_their_level_are_no_collapse():
+    decision = _decide(Policy(CFG), "plateau", 64, update_ratio=5e-3, grad_drop=0.5)
+    assert decision is None  # healthy-sized updates, no restart behind it: left alone
+
+
 def test_no_restart_while_the_schedule_still_raises_the_lr():
     policy = Policy(CFG)
     ramp = 1e-3 * (1 + 2 * (CFG.plateau_lr_rising - 1))

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from sentinel.monitor.actions import ACTIONS
@@ -58,3 +59,18 @@ def test_rollback_targets_a_snapshot_from_before_the_trouble(rig):
     params = ACTIONS["rollback"].apply(rig.ctl, {"factor": 1.0}, rig.ctx)
     assert params["to_step"] == 10.0
     assert [s.step for s in rig.snapshots.recent] == [10]  # the later one described a lost future
+
+
+def test_rollback_to_the_initial_snapshot_when_asked(rig):
+    """A plateau at the start level: the initial weights, not the newest (possibly wrecked) ones."""
+    rig.snapshots.take(rig.ctl, rig.window, initial=True)
+    first = {k: v.clone() for k, v in rig.model.state_dict().items()}
+    rig.train(30)
+    rig.snapshots.take(rig.ctl, rig.window)
+    rig.train(30)
+    rig.ctx.episode_start = rig.ctl.step
+    params = ACTIONS["rollback"].apply(rig.ctl, {"factor": 0.09, "skip_data": 0.0, "initial": 1.0}, rig.ctx)
+    assert params["to_step"] == 0.0 and params["lr"] == pytest.approx(1e-2 * 0.09)
+    for key, value in rig.model.state_dict().items():
+        assert torch.equal(value, first[key])
+    assert not rig.snapshots.recent  # later snapshots describe a future that did not happen

@@ -61,3 +61,44 @@ def test_stalling_still_needs_the_full_patience(sig):
     found = sig.replay(PlateauDetector(), loss, update_ratio=5e-3)
     assert found == [] or found[0].step >= 48
     assert sig.replay(PlateauDetector(), loss[:47], update_ratio=math.nan) == []
+
+
+def _collapse(sig, steps: int = 200, level: float = 0.83, grad_after: float = 0.025, scale: float = 1.0):
+    """The constant predictor: the loss drops to `level` of its start within 10 steps and stays,
+    the gradients fall to `grad_after` of theirs."""
+    rng = np.random.default_rng(4)
+    t = np.arange(steps)
+    loss = (
+        scale
+        * np.where(t < 10, 1.0 - (1.0 - level) * t / 10, level)
+        * np.exp(0.01 * rng.standard_normal(steps))
+    )
+    grads = np.where(t < 10, 6.0, 6.0 * grad_after) * np.exp(0.4 * rng.standard_normal(steps))
+    return loss, grads
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_collapse_to_the_constant_predictor_is_a_plateau(sig, scale):
+    loss, grads = _collapse(sig, scale=scale)
+    found = sig.replay(PlateauDetector(), loss, grads, update_ratio=5e-3)
+    assert found and found[0].step == 64
+    assert found[0].evidence["grad_drop"] == pytest.approx(0.025, rel=0.5)
+    assert found[0].evidence["elevation"] < 0.9
+
+
+def test_stalled_high_with_live_gradients_is_no_collapse(sig):
+    """The VAE: stalls at 30-40% of its start with gradients at 0.2-0.4 of theirs."""
+    loss, grads = _collapse(sig, level=0.6, grad_after=0.3)
+    assert sig.replay(PlateauDetector(), loss, grads, update_ratio=5e-3) == []
+
+
+def test_collapsed_gradients_after_real_learning_are_convergence(sig):
+    """cnn1d on ppg_hr: gradients at 1/15 of the start, but the loss at 2% of it."""
+    loss, grads = _collapse(sig, level=0.02, grad_after=0.05)
+    assert sig.replay(PlateauDetector(), loss, grads, update_ratio=5e-3) == []
+
+
+def test_collapse_needs_the_start_in_the_window(sig):
+    loss, grads = _collapse(sig, steps=400)
+    found = sig.replay(PlateauDetector(), loss, grads, update_ratio=5e-3)
+    assert found and all(f.step <= 256 for f in found)
