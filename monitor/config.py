@@ -26,6 +26,7 @@ class MonitorConfig:
     window: int = 256
     ref_window: int = 64
     refresh_every: int = 32
+    refresh_idle: int = 128
     trend_every: int = 32
     warmup_steps: int = 24
     start_steps: int = 8
@@ -71,7 +72,7 @@ class MonitorConfig:
     cooldown_steps: int = 48
     recovery_steps: int = 96
     snapshot_every: int = 64
-    snapshot_budget: float = 0.0025
+    snapshot_budget: float = 0.001
     snapshots_kept: int = 3
     outcome_horizon: int = 96
     recovery_tolerance: float = 0.25
@@ -102,6 +103,10 @@ class MonitorConfig:
         if self.oscillation_sign_changes > 1:
             value = self.oscillation_sign_changes
             raise ValueError(f"monitor.oscillation_sign_changes must be <= 1, got {value}")
+        if self.refresh_idle < self.refresh_every:
+            raise ValueError(
+                f"monitor.refresh_idle ({self.refresh_idle}) must be >= refresh_every ({self.refresh_every})"
+            )
         if self.ref_window > self.window or self.divergence_window * 2 > self.window:
             raise ValueError(f"monitor.window ({self.window}) is too small for the detector windows")
         if self.oscillation_window > self.window or self.plateau_patience > self.window:

@@ -38,6 +38,7 @@ class MonitorHook(TrainerHook):
             config.start_steps,
             config.ewma_alpha,
             config.mad_floor_rel,
+            config.refresh_idle,
         )
         detectors = build_detectors(config)
         self.per_step = tuple(d for d in detectors if d.per_step)

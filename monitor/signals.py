@@ -43,7 +43,8 @@ OBSERVATIONS = {
     "initial_loss": "the first finite loss: the model before any update",
     "start_loss": "median of the first start_steps healthy finite losses",
     "reference": "median and MAD-sigma of loss, log loss and log grad norm over the last "
-    "ref_window healthy steps, refreshed every refresh_every steps",
+    "ref_window healthy steps, refreshed every refresh_every steps while the smoothed loss is "
+    "more than one sigma from its median, else every refresh_idle steps",
     "ewma": "exponentially weighted loss (ewma_alpha) and its lowest value so far",
 }
 
@@ -113,6 +114,7 @@ _SCALAR_ATTRS = (
     "start_loss",
     "_starting",
     "_start_tail",
+    "_refreshed_at",
 )
 
 
@@ -152,10 +154,12 @@ class SignalWindow:
         start_steps: int,
         ewma_alpha: float,
         mad_floor_rel: float,
+        refresh_idle: int | None = None,
     ) -> None:
         self.capacity = capacity
         self.ref_window = ref_window
         self.refresh_every = refresh_every
+        self.refresh_idle = refresh_idle or refresh_every
         self.start_steps = start_steps
         self.ewma_alpha = ewma_alpha
         self.mad_floor_rel = mad_floor_rel
@@ -183,6 +187,7 @@ class SignalWindow:
         self._starting = True  # still collecting the start level
         self._start_tail = -1  # count at which the last start value was taken
         self.reference: Reference | None = None
+        self._refreshed_at = 0  # count at the last recomputation of the reference
         self._version = 0
         self._cache: tuple[int, list[float]] | None = None
 
@@ -191,7 +196,7 @@ class SignalWindow:
         """Record one step. The reference is refreshed *before* the new value goes in, so the step
         being judged is never part of the baseline it is judged against."""
         count = self.count
-        if count and count % self.refresh_every == 0:
+        if count and count % self.refresh_every == 0 and self._stale(count):
             self.refresh()
         i = count % self.capacity
         self._loss[i] = loss
@@ -215,6 +220,16 @@ class SignalWindow:
                 self._add_start(loss)
         else:
             self._ok_loss[i] = self._ok_grad[i] = _NO
+
+    def _stale(self, count: int) -> bool:
+        """Recompute at every `refresh_every` boundary while the statistics move (no reference
+        yet, or the smoothed loss more than one robust sigma from the reference median: early
+        training, a trend, a fault), else only every `refresh_idle` pushes. A settled run's
+        baseline barely changes, and each recomputation costs ~100 us cache-cold."""
+        ref = self.reference
+        if ref is None or count - self._refreshed_at >= self.refresh_idle:
+            return True
+        return not abs(self.ewma_loss - ref.loss_median) <= ref.loss_scale  # NaN: stale
 
     def _add_start(self, loss: float) -> None:
         if self.initial_loss != self.initial_loss:
@@ -267,6 +282,7 @@ class SignalWindow:
             pairs = [(v, g) for v, g in zip(loss_tail, grad_tail, strict=True) if g > 0.0]
             losses, grads = [v for v, _ in pairs], [g for _, g in pairs]
         losses, grads = losses[-n:], sorted(grads[-n:])
+        self._refreshed_at = self.count
         if len(losses) < max(4, n // 4):
             self.reference = None
             return

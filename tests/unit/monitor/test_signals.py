@@ -83,3 +83,28 @@ def test_reset_forgets_everything():
 def test_robust_scale_is_floored_relative_to_the_median():
     center, scale = robust_center_scale(np.full(10, 50.0), floor_rel=0.02)
     assert center == 50.0 and scale == pytest.approx(1.0)
+
+
+def _adaptive(idle=128):
+    return SignalWindow(256, 64, 32, start_steps=8, ewma_alpha=0.05, mad_floor_rel=0.02, refresh_idle=idle)
+
+
+def test_a_settled_run_refreshes_only_every_refresh_idle_steps():
+    win, rng = _adaptive(), np.random.default_rng(0)
+    versions = []
+    for step in range(1, 600):
+        win.push(step, 1.0 + 0.05 * rng.standard_normal(), 1.0, 0.1)
+        versions.append(win.reference.version if win.reference else 0)
+    late = np.diff(versions[300:])
+    assert late.sum() == len(late) // 128 or late.sum() == len(late) // 128 + 1  # every 128 pushes
+    assert np.flatnonzero(late).size and np.all(np.diff(np.flatnonzero(late)) == 128)
+
+
+def test_a_moving_loss_refreshes_every_refresh_every_steps():
+    win = _adaptive()
+    refreshes = 0
+    for step in range(1, 600):
+        before = win.reference
+        win.push(step, 1.0 / step, 1.0, 0.1)  # falling fast: the smoothed loss leaves the reference
+        refreshes += win.reference is not before
+    assert refreshes >= 599 // 32 - 2
