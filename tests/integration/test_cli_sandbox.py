@@ -3,34 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-SENTINEL = [sys.executable, "-m", "sentinel.agent.cli.main"]
-
-
-def _sentinel(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 600
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*SENTINEL, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-
-
-def _one_error_line(proc: subprocess.CompletedProcess) -> str:
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
+from _support import one_error_line, run_sentinel
 
 
 @pytest.mark.parametrize(
@@ -47,22 +23,22 @@ def _one_error_line(proc: subprocess.CompletedProcess) -> str:
 )
 def test_bad_input_is_one_line_and_exit_2_with_nothing_written(args, needle, tmp_path):
     out = tmp_path / "run"
-    proc = _sentinel(
+    proc = run_sentinel(
         "sandbox", "run", *args, "--out", str(out), env={"SENTINEL_RUNS": str(tmp_path / "runs")}
     )
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert needle in _one_error_line(proc)
+    assert needle in one_error_line(proc)
     assert not out.exists()
     assert not (tmp_path / "runs").exists()
 
 
 def test_engine_down_is_exit_3_with_a_how_to(tmp_path):
     env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock", "SENTINEL_RUNS": str(tmp_path / "runs")}
-    proc = _sentinel("sandbox", "run", "ppg_hr", "--out", str(tmp_path / "run"), env=env)
+    proc = run_sentinel("sandbox", "run", "ppg_hr", "--out", str(tmp_path / "run"), env=env)
     assert proc.returncode == 3, proc.stderr
-    assert "sentinel doctor --fix" in _one_error_line(proc)
+    assert "sentinel doctor --fix" in one_error_line(proc)
     assert not (tmp_path / "run").exists()
-    doctor = _sentinel("doctor", "--json", env=env)
+    doctor = run_sentinel("doctor", "--json", env=env)
     assert doctor.returncode == 3
     assert json.loads(doctor.stdout)["ok"] is False
 
@@ -70,7 +46,7 @@ def test_engine_down_is_exit_3_with_a_how_to(tmp_path):
 @pytest.mark.docker
 def test_default_experiment_runs_and_prints_json(engine, runtime_image, data_dir, tmp_path):
     out = tmp_path / "run"
-    proc = _sentinel("sandbox", "run", "ppg_hr", "trainer.epochs=2", "--out", str(out), "--json")
+    proc = run_sentinel("sandbox", "run", "ppg_hr", "trainer.epochs=2", "--out", str(out), "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
     assert result["status"] == "completed"
@@ -91,7 +67,7 @@ def test_default_experiment_runs_and_prints_json(engine, runtime_image, data_dir
 
 @pytest.mark.docker
 def test_per_run_image_is_labelled_and_kept_on_request(engine, runtime_image, data_dir, tmp_path):
-    proc = _sentinel(
+    proc = run_sentinel(
         "sandbox", "run", "digits", "trainer.epochs=1", "--out", str(tmp_path / "r"), "--json", "--keep-image"
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -109,7 +85,7 @@ def test_per_run_image_is_labelled_and_kept_on_request(engine, runtime_image, da
 
 @pytest.mark.docker
 def test_same_run_under_gvisor_succeeds(engine, runtime_image, data_dir, gvisor, tmp_path):
-    proc = _sentinel(
+    proc = run_sentinel(
         "sandbox",
         "run",
         "digits",

@@ -9,52 +9,16 @@ The refusals (bad executor or isolation, no engine) need no Docker and write not
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from _support import CI_BENCH_CONDITIONS, one_error_line, run_sentinel
 
-SENTINEL = [sys.executable, "-m", "sentinel.agent.cli.main"]
-SUITE = {
-    "name": "ci_sandbox",
-    "conditions": [
-        {"name": "clean_digits", "experiment": "digits", "overrides": ["trainer=constant"], "seeds": [0]},
-        {
-            "name": "lr_spike_digits",
-            "experiment": "digits",
-            "overrides": ["trainer=constant"],
-            "seeds": [0],
-            "baseline": "clean_digits",
-            "faults": [{"kind": "lr_spike", "at_step": 200, "factor": 100.0}],
-        },
-    ],
-}
+SUITE = {"name": "ci_sandbox", "conditions": CI_BENCH_CONDITIONS}
 RUN_FOLDERS = [
     f"{c}/seed0-{arm}" for c in ("clean_digits", "lr_spike_digits") for arm in ("monitored", "shadow")
 ]
-
-
-def _sentinel(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 900
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*SENTINEL, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-
-
-def _one_error_line(proc: subprocess.CompletedProcess) -> str:
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 @pytest.fixture
@@ -69,9 +33,9 @@ def suite_file(tmp_path: Path) -> Path:
 )
 def test_unknown_executor_or_isolation_is_exit_2_and_writes_nothing(args, needle, suite_file, tmp_path):
     env = {"SENTINEL_RUNS": str(tmp_path / "runs")}
-    proc = _sentinel("monitor", "bench", "--suite", str(suite_file), *args, env=env, timeout=120)
+    proc = run_sentinel("monitor", "bench", "--suite", str(suite_file), *args, env=env, timeout=120)
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert needle in _one_error_line(proc)
+    assert needle in one_error_line(proc)
     assert not (tmp_path / "runs").exists()
 
 
@@ -82,9 +46,9 @@ def test_engine_down_is_exit_3_with_a_how_to_and_no_folder(suite_file, tmp_path)
     env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock", "SENTINEL_RUNS": str(tmp_path / "runs")}
     out = tmp_path / "bench"
     args = ["--suite", str(suite_file), "--data-dir", str(data), "--out", str(out)]
-    proc = _sentinel("monitor", "bench", *args, env=env, timeout=120)
+    proc = run_sentinel("monitor", "bench", *args, env=env, timeout=120)
     assert proc.returncode == 3, proc.stderr
-    assert "sentinel doctor --fix" in _one_error_line(proc)
+    assert "sentinel doctor --fix" in one_error_line(proc)
     assert not out.exists() and not (tmp_path / "runs").exists()
 
 
@@ -96,7 +60,7 @@ def bench(engine, runtime_image, data_dir, tmp_path_factory) -> tuple[Path, dict
     suite.write_text(yaml.safe_dump(SUITE))
     out = folder / "out"
     args = ["--suite", str(suite), "--out", str(out), "--data-dir", str(data_dir), "--jobs", "2", "--json"]
-    proc = _sentinel("monitor", "bench", *args)
+    proc = run_sentinel("monitor", "bench", *args, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout)["pairs"] == 2
     records = {name: json.loads((out / "runs" / name / "run.json").read_text()) for name in RUN_FOLDERS}

@@ -4,25 +4,13 @@ Asserts what the issue asks of CI: a divergent run is rescued (its shadow twin i
 clean run is left untouched. Uses the digits dataset, which prepares in a second."""
 
 import pytest
+from _support import CI_BENCH_CONDITIONS
 
 from sentinel.monitor.bench import HostSubprocessExecutor, parse_suite, run_suite
 
 pytestmark = pytest.mark.slow
 
-SUITE = {
-    "name": "ci",
-    "conditions": [
-        {"name": "clean_digits", "experiment": "digits", "overrides": ["trainer=constant"], "seeds": [0]},
-        {
-            "name": "lr_spike_digits",
-            "experiment": "digits",
-            "overrides": ["trainer=constant"],
-            "seeds": [0],
-            "baseline": "clean_digits",
-            "faults": [{"kind": "lr_spike", "at_step": 200, "factor": 100.0}],
-        },
-    ],
-}
+SUITE = {"name": "ci", "conditions": CI_BENCH_CONDITIONS}
 
 
 @pytest.fixture(scope="module")
