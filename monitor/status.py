@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024  # the trainer caps monitor_events.jsonl at 2 M
 class Experience:
     """One experience record, ready to display: names are from the enumerations only."""
 
-    source: int  # index of the file it came from (paths are the caller's, not the run's)
+    source: int | str  # the file's index (paths are the caller's, not the run's) or the store's run id
     step: int
     anomaly: str
     action: str

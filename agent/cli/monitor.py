@@ -8,7 +8,6 @@ enumerated names and numbers reach the terminal); `bench` runs the counterfactua
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from sentinel.agent.cli._output import console, emit_json, err_console
 
 if TYPE_CHECKING:
     from sentinel.agent.bench_executor import SandboxExecutor
+    from sentinel.monitor.status import Experience
 
 app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
 
@@ -59,23 +59,10 @@ def _fmt(value: float) -> str:
     return "nan" if math.isnan(value) else f"{value:.4g}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One experience, from the store or a file: enumerated names and numbers only."""
-
-    source: str  # a run id (store) or a file index (--events)
-    step: int
-    anomaly: str
-    action: str
-    outcome: str
-    reward: float
-    evidence: dict[str, float]
-    measured: dict[str, float]
-
-
-def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[_Row]:
+def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[Experience]:
     from sentinel.agent.store import open_store
     from sentinel.monitor.events import outcome_name
+    from sentinel.monitor.status import Experience
 
     def number(value: float | None) -> float:
         return math.nan if value is None else float(value)
@@ -87,7 +74,7 @@ def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[_Row]:
         reward = measured.pop("reward", math.nan)
         evidence = {k: number(v) for k, v in record.evidence.items()}
         rows.append(
-            _Row(
+            Experience(
                 record.run_id, record.step, record.anomaly, record.action, outcome, reward, evidence, measured
             )
         )
@@ -122,10 +109,7 @@ def status(
         if campaign is not None or store is not None:
             fail("--events reads files: it cannot be combined with --campaign or --store")
         parsed = [read_events(path) for path in events]
-        rows = [
-            _Row(str(r.source), r.step, r.anomaly, r.action, r.outcome, r.reward, r.evidence, r.params)
-            for r in latest_experiences(parsed, n)
-        ]
+        rows = latest_experiences(parsed, n)
         notes = [
             {"file": i, "error": f.error, "rejected_lines": f.rejected_lines, "truncated": f.truncated}
             for i, f in enumerate(parsed)
@@ -142,14 +126,14 @@ def status(
             {
                 "experiences": [
                     {
-                        "source": r.source,
+                        "source": str(r.source),
                         "step": r.step,
                         "anomaly": r.anomaly,
                         "action": r.action,
                         "outcome": r.outcome,
                         "reward": r.reward if math.isfinite(r.reward) else None,
                         "evidence": {k: v if math.isfinite(v) else None for k, v in r.evidence.items()},
-                        "measured": {k: v if math.isfinite(v) else None for k, v in r.measured.items()},
+                        "measured": {k: v if math.isfinite(v) else None for k, v in r.params.items()},
                     }
                     for r in rows
                 ],
@@ -170,7 +154,7 @@ def status(
         table.add_column(column)
     for r in rows:
         evidence = " ".join(f"{k}={_fmt(v)}" for k, v in sorted(r.evidence.items()))
-        table.add_row(r.source, str(r.step), r.anomaly, evidence, r.action, r.outcome, _fmt(r.reward))
+        table.add_row(str(r.source), str(r.step), r.anomaly, evidence, r.action, r.outcome, _fmt(r.reward))
     console.print(table, markup=False, highlight=False)
     for i, path in enumerate(events):
         console.print(f"file {i}: {path}", markup=False, highlight=False)
