@@ -72,13 +72,10 @@ class MonitorHook(TrainerHook):
     def after_backward(self, ctl: TrainingControl, signals: StepSignals) -> None:
         if not self._started:
             self.on_train_start(ctl)
-        if self.gate is not None:
-            if self.gate.pending:
-                self._catch_up(self.gate.pending)
-            self._observe(ctl, signals)
-            self._arm_gate(ctl)
-        else:
-            self._observe(ctl, signals)
+        if self.gate is not None and self.gate.pending:
+            self._catch_up(self.gate.pending)
+        self._observe(ctl, signals)
+        self._arm_gate(ctl)
 
     def _catch_up(self, pending: list[tuple[int, int, float, float, float]]) -> None:
         """Record the quiet steps the trainer batched since the last call. `_arm_gate` allowed

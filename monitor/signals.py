@@ -308,7 +308,7 @@ class SignalWindow:
         """Median LR of the last `ref_window` healthy steps: the "before" of an LR jump. Computed
         on demand (only when the policy decides something), not at every refresh."""
         n = self.ref_window
-        ok, lrs = self._chrono(self._ok_grad)[-2 * n :], self._chrono(self._lr)[-2 * n :]
+        ok, lrs = self._last(self._ok_grad, 2 * n), self._last(self._lr, 2 * n)
         return median_of([lr for g, lr in zip(ok, lrs, strict=True) if g != _NO][-n:])
 
     def healthy_losses(self) -> list[float]:
