@@ -50,6 +50,9 @@ class LaunchRequest:
     run_id: str | None = None
     data_dir: Path | None = None  # None = DATA_DIR
     runtime_image: str | None = None  # a tag the caller already checked; None = ensure it here
+    # Score the best checkpoint in a second container against host-held targets (the only
+    # numbers a campaign ranks). Off only where nothing is ranked (the monitor's bench twins).
+    trusted_evaluation: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
 def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
     from sentinel.agent.configs import compose
     from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.evaluation import evaluate_run
     from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
@@ -229,6 +233,8 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         (out_dir / "config.yaml").write_text(config_text)
         poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
         result = run_container(engine, spec, out_dir, on_poll=poll)
+        if request.trusted_evaluation:
+            result = evaluate_run(engine, result, spec, config["dataset"]["name"], request.keep_image)
     finally:
         if not request.keep_image:
             engine.remove_image(run_image.tag)

@@ -3,8 +3,9 @@
 Every line here is a DESIGN.md boundary rule. The container gets exactly three things: its
 own image, /data read-only and /artifacts (a size-capped volume). No network, no
 capabilities, no new privileges, uid 65534, read-only rootfs, a small noexec /tmp, limits on
-pids, memory (no swap), CPU, open files and file size, an init that reaps and forwards
-signals, Sentinel's seccomp profile and a size-capped engine log.
+pids, memory (no swap), CPU, open files and file size, Sentinel's own init as PID 1
+(`runtime/supervisor.py`: undumpable, reaps, forwards signals, and holds the wall-clock and
+CPU limits even when the host is gone), Sentinel's seccomp profile and a size-capped engine log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sentinel.sandbox.seccomp import profile_json
 from sentinel.sandbox.spec import RunSpec
 
 NOBODY = "65534:65534"
+SUPERVISOR = ("python", "-m", "sentinel.sandbox.runtime.supervisor", "--")
+CPU_GRACE_S = 5
 NPROC_LIMIT = 4096
 TMP_OPTIONS = "rw,noexec,nosuid,nodev,size={size}"
 
@@ -32,7 +35,15 @@ def container_environment(spec: RunSpec) -> dict[str, str]:
         "OMP_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
         "SENTINEL_RUN_ID": spec.run_id,
+        # Read by the supervisor (PID 1) before the job starts; the job cannot change its copy.
+        "SENTINEL_DEADLINE_S": f"{spec.limits.timeout_s:g}",
+        "SENTINEL_CPU_S": f"{math.ceil(spec.limits.timeout_s * max(1.0, spec.limits.cpus)) + CPU_GRACE_S}",
     }
+
+
+def container_command(spec: RunSpec) -> list[str]:
+    """The job's command under Sentinel's init (Docker's init would stay readable to the job)."""
+    return [*SUPERVISOR, *spec.command]
 
 
 def host_config_kwargs(spec: RunSpec, artifacts_dir: Path) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def host_config_kwargs(spec: RunSpec, artifacts_dir: Path) -> dict[str, Any]:
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true", f"seccomp={profile_json()}"],
         "privileged": False,
-        "init": True,
+        "init": False,  # the supervisor is PID 1
         "runtime": spec.runtime,
         "pids_limit": limits.pids,
         "mem_limit": limits.memory_bytes,

@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
 from sentinel.sandbox.engine import RUN_LABEL, Engine
-from sentinel.sandbox.hardening import create_kwargs, host_config_kwargs
-from sentinel.sandbox.images import RUN_REPO
+from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
+from sentinel.sandbox.images import EVAL_REPO, RUN_REPO
+from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.sandbox.spec import RunSpec
 from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
 
@@ -27,9 +28,11 @@ LOG_TAIL_BYTES = 64 * 1024
 POLL_S = 0.5
 # The runtime's own exit codes (sandbox/runtime/__main__.py); anything else is a failure.
 RUNTIME_EXIT_STATUS = {0: "completed", 3: "diverged"}
+DEADLINE_EXIT = 124  # the in-container supervisor's deadline (runtime/supervisor.py)
 KILLED_EXIT_CODES = {137, 143}  # SIGKILL / SIGTERM from outside, without the OOM flag
 
 OnPoll = Callable[[Path], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +49,14 @@ class RunResult:
     out_dir: Path
     log_tail: str
     artifacts: RunArtifacts | None
+    trusted: TrustedMetrics | None = None  # the host's own scores (sandbox/evaluation.py)
 
     def to_json(self) -> dict[str, Any]:
-        skip = {"artifacts", "log_tail"}
+        skip = {"artifacts", "log_tail", "trusted"}
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         data["out_dir"] = str(self.out_dir)
+        if self.trusted is not None:
+            data["trusted"] = self.trusted.to_json()
         summary = self.artifacts.summary if self.artifacts is not None else None
         for name in ("best", "final"):
             point = getattr(summary, name, None) if summary is not None else None
@@ -66,6 +72,8 @@ def _finite_or_none(values: Any) -> dict[str, float | None]:
 def _status_from_observation(exit_code: int | None, oom: bool, timed_out: bool) -> tuple[str, str]:
     if timed_out:
         return "timeout", "the host stopped the run at its wall-clock limit"
+    if exit_code == DEADLINE_EXIT:
+        return "timeout", "the run's own supervisor stopped it at its wall-clock limit"
     if oom:
         return "oom", "the kernel killed the run at its memory limit"
     if exit_code in RUNTIME_EXIT_STATUS:
@@ -90,9 +98,24 @@ def _judge_artifacts(status: str, artifacts: RunArtifacts) -> tuple[str, str] | 
     return None
 
 
-def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll | None = None) -> RunResult:
-    """Run `spec` to the end and return what happened; the container and volume never outlive it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """What the host itself observed of one container, start to end."""
+
+    exit_code: int | None
+    oom_killed: bool
+    timed_out: bool
+    seconds: float
+    log_tail: bytes
+
+
+def execute(
+    engine: Engine, spec: RunSpec, collect: Callable[[Path], T], on_poll: OnPoll | None = None
+) -> tuple[Execution, T]:
+    """Run `spec` to the end; `collect` reads the artifact volume before it is torn down.
+
+    The container and the volume never outlive this call (a `kill -9` of the host is left to
+    `reap_orphans` and to the container's own supervisor deadline)."""
     labels = {**dict(spec.labels), RUN_LABEL: spec.run_id, OWNER_LABEL: str(os.getpid())}
     spec = _with_labels(spec, labels)
     timed_out, container_id = False, None
@@ -101,7 +124,7 @@ def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll 
         try:
             host_config = engine.create_host_config(**host_config_kwargs(spec, volume.path))
             container_id = engine.create_container(
-                spec.image, list(spec.command), host_config, **create_kwargs(spec)
+                spec.image, container_command(spec), host_config, **create_kwargs(spec)
             )
             started = time.monotonic()
             engine.start(container_id)
@@ -120,26 +143,34 @@ def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll 
         finally:
             if container_id is not None:
                 engine.remove_container(container_id)
-        artifacts = copy_artifacts(volume.path, out_dir / "artifacts")
+        collected = collect(volume.path)
     _release_volume(spec.run_id)
-    (out_dir / "stdout.log").write_bytes(log_tail)
-    status, reason = _status_from_observation(state.exit_code, state.oom_killed, timed_out)
+    return Execution(state.exit_code, state.oom_killed, timed_out, round(seconds, 3), log_tail), collected
+
+
+def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll | None = None) -> RunResult:
+    """Run a training `spec` to the end and return what happened, artifacts copied to `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seen, artifacts = execute(
+        engine, spec, lambda volume: copy_artifacts(volume, out_dir / "artifacts"), on_poll
+    )
+    (out_dir / "stdout.log").write_bytes(seen.log_tail)
+    status, reason = _status_from_observation(seen.exit_code, seen.oom_killed, seen.timed_out)
     status, reason = _judge_artifacts(status, artifacts) or (status, reason)
-    result = RunResult(
+    return RunResult(
         run_id=spec.run_id,
         status=status,
         reason=reason,
-        exit_code=state.exit_code,
-        oom_killed=state.oom_killed,
-        timed_out=timed_out,
+        exit_code=seen.exit_code,
+        oom_killed=seen.oom_killed,
+        timed_out=seen.timed_out,
         isolation=spec.isolation,
         image=spec.image,
-        seconds=round(seconds, 3),
+        seconds=seen.seconds,
         out_dir=out_dir,
-        log_tail=log_tail.decode("utf-8", "replace"),
+        log_tail=seen.log_tail.decode("utf-8", "replace"),
         artifacts=artifacts,
     )
-    return result
 
 
 def _with_labels(spec: RunSpec, labels: dict[str, str]) -> RunSpec:
@@ -193,6 +224,7 @@ def reap_orphans(engine: Engine) -> list[str]:
             continue
         engine.remove_container(container_id)
         engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
+        engine.remove_image(f"{EVAL_REPO}:{labels.get(RUN_LABEL, '')}")
         reaped.append(labels.get(RUN_LABEL, container_id[:12]))
     for run_id in leftover_volumes():
         if run_id.endswith(".owner"):

@@ -52,3 +52,18 @@ def payload_report(result) -> dict:
         if line.startswith("{"):
             return json.loads(line)
     raise AssertionError(f"payload printed no report; status={result.status} log={result.log_tail[-500:]}")
+
+
+def honest_trusted(artifacts: object) -> dict[str, float | None] | None:
+    """What trusted evaluation gives an honest run: the host's scores equal its claimed best val
+    numbers, on val and (as if the test split scored the same) on test. None without a summary."""
+    summary = getattr(artifacts, "summary", None)
+    best = getattr(summary, "best", None)
+    if best is None:
+        return None
+    values: dict[str, float | None] = {}
+    for key, value in best.values.items():
+        name = key.split("/", 1)[-1]
+        finite = value if value == value else None
+        values[f"val/{name}"] = values[f"test/{name}"] = finite
+    return values

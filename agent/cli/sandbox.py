@@ -56,7 +56,10 @@ def _result_table(outcome) -> Table:
         if summary is not None and summary.best is not None:
             table.add_row("best epoch", str(summary.best.epoch))
             for key, value in sorted(summary.best.values.items()):
-                table.add_row(f"best {key}", f"{value:.4g}")
+                table.add_row(f"claimed best {key}", f"{value:.4g}")
+        if result.trusted is not None:  # computed by the host from the run's predictions
+            for key, value in sorted(result.trusted.values.items()):
+                table.add_row(f"trusted {key}", "n/a" if value is None else f"{value:.4g}")
     table.add_row("folder", str(outcome.out_dir))
     return table
 

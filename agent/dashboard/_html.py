@@ -31,6 +31,7 @@ BADGES = {
     "oom": "bad",
     "killed": "bad",
     "artifact_rejected": "bad",
+    "integrity_mismatch": "bad",
     "rejected": "rej",
     "rejected_by_validator": "rej",
     "rejected_by_reviewer": "rej",

@@ -31,6 +31,7 @@ STATUS_WORDS = {
     "artifact_rejected": "with artifacts rejected",
     "rejected_by_validator": "rejected by the validator",
     "rejected_by_reviewer": "rejected by a reviewer",
+    "integrity_mismatch": "whose claimed metric its predictions did not earn",
     "running": "still running",
 }
 ACTION_WORDS = {

@@ -172,7 +172,7 @@ class StoreBase:
         sql = f"SELECT {_RUN_SELECT} {base} ORDER BY {order}"
         rows = conn.execute(sql + ("" if limit is None else f" LIMIT {int(limit)}"), tuple(params)).fetchall()
         metrics: dict[int, dict[str, dict[str, float | None]]] = {
-            row["id"]: {"best": {}, "final": {}} for row in rows
+            row["id"]: {"best": {}, "final": {}, "trusted": {}} for row in rows
         }
         best_step: dict[int, int] = {}
         sub = f"SELECT run_pk, which, key, value, step FROM run_metrics WHERE run_pk IN (SELECT r.id {base})"
@@ -193,6 +193,7 @@ class StoreBase:
             proposal=proposal,
             best=MappingProxyType(metrics["best"]),
             final=MappingProxyType(metrics["final"]),
+            trusted=MappingProxyType(metrics["trusted"]),
             best_step=best_step,
             event_count=row["event_count"],
             **values,

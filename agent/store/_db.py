@@ -25,6 +25,7 @@ __all__ = ["SCHEMA_VERSION", "Database", "Migration", "load_migrations"]
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+FOREIGN_KEYS_OFF = "-- sentinel: foreign_keys=off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,12 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    @property
+    def needs_foreign_keys_off(self) -> bool:
+        """A table rebuild (SQLite cannot widen a CHECK in place) runs with foreign keys off;
+        the migration says so on its first line, and the runner checks them before COMMIT."""
+        return self.sql.startswith(FOREIGN_KEYS_OFF)
 
 
 def load_migrations(folder: Path | None = None) -> tuple[Migration, ...]:
@@ -162,7 +169,21 @@ class Database:
         return row[0]
 
     def _upgrade(self) -> int:
-        """Create or migrate under the write lock, so two processes opening one file agree."""
+        """Create or migrate under the write lock, so two processes opening one file agree.
+
+        `PRAGMA foreign_keys` cannot change inside a transaction, so when any migration rebuilds
+        a table they are switched off for the whole upgrade, checked before COMMIT, and back on
+        after it (SQLite's documented procedure for schema changes ALTER TABLE cannot make)."""
+        keys_off = any(m.needs_foreign_keys_off for m in self._migrations)
+        if keys_off:
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            return self._upgrade_locked(check_keys=keys_off)
+        finally:
+            if keys_off:
+                self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _upgrade_locked(self, check_keys: bool) -> int:
         with self.write() as conn:
             try:
                 version = self._version()
@@ -185,4 +206,6 @@ class Database:
                     "UPDATE schema_version SET version = ?, updated_at = ? WHERE id = 1",
                     (migration.version, time.time()),
                 )
+            if check_keys and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise sqlite3.IntegrityError("a migration left rows whose foreign keys point nowhere")
             return self.latest

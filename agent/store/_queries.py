@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from sentinel.agent.store._base import StoreBase
-from sentinel.agent.store._records import MonitorEventRecord, RunRecord, frozen_json
+from sentinel.agent.store._records import MonitorEventRecord, RunRecord, frozen_json, ranked_key
 from sentinel.agent.store._values import RUN_STATUSES, check
 from sentinel.agent.store.errors import BadRecord, UnknownRecord
 
@@ -65,19 +65,24 @@ class QueriesMixin(StoreBase):
         *,
         campaign_id: str | None = None,
         k: int = 5,
-        which: str = "best",
+        which: str = "ranked",
         statuses: tuple[str, ...] = ("completed",),
     ) -> list[RunRecord]:
-        """The k runs with the best finite `metric` ("val/mae") in `which` (best|final), best first.
+        """The k runs with the best finite `metric` ("val/mae") in `which`, best first.
 
-        `mode` is min or max. By default only `completed` runs count; pass e.g.
-        ("completed", "diverged") to include the best checkpoint of a run that later diverged.
+        `which` is `ranked` (default: the host's trusted test-split number for that metric,
+        `ranked_key`, the only number a campaign ranks and promotes), or `best`/`final` (the
+        runs' own claims, for display). `mode` is min or max. By default only `completed` runs
+        count (never `integrity_mismatch`); pass e.g. ("completed", "diverged") to include the
+        best checkpoint of a run that later diverged.
         """
         check("metric", "metric", metric)
-        if mode not in {"min", "max"} or which not in {"best", "final"}:
+        if mode not in {"min", "max"} or which not in {"best", "final", "ranked"}:
             raise BadRecord(
-                "mode/which", f"mode must be min|max and which best|final, got {mode!r}/{which!r}"
+                "mode/which", f"mode must be min|max and which ranked|best|final, got {mode!r}/{which!r}"
             )
+        if which == "ranked":
+            which, metric = "trusted", ranked_key(metric)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
             raise BadRecord("k", f"must be an integer in 1..1000, got {k!r}")
         cond, params = _statuses(statuses)

@@ -25,6 +25,7 @@ __all__ = [
     "ProposalRecord",
     "RunRecord",
     "StaleRun",
+    "ranked_key",
 ]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -128,8 +129,9 @@ def _override_text(value: Scalar) -> str:
 class RunRecord:
     """One attempt at running a proposal, with its proposal and its stored summary numbers.
 
-    `best`/`final` map summary keys ("val/mae") to finite values or None; a run that never
-    produced a summary has both empty.
+    `best`/`final` map summary keys ("val/mae") to finite values or None, as the run claimed
+    them; `trusted` maps "test/mae", "val/mae", ... to what the host computed itself from the
+    run's predictions (docs/security.md). A run that never produced a summary has all empty.
     """
 
     id: int
@@ -155,6 +157,7 @@ class RunRecord:
     rejected_file: str | None
     best: Mapping[str, float | None] = field(default_factory=lambda: _EMPTY)
     final: Mapping[str, float | None] = field(default_factory=lambda: _EMPTY)
+    trusted: Mapping[str, float | None] = field(default_factory=lambda: _EMPTY)
     best_step: int | None = None
     event_count: int = 0
 
@@ -166,9 +169,20 @@ class RunRecord:
     def lineage(self) -> str:
         return self.proposal.lineage
 
-    def metric(self, key: str, which: str = "best") -> float | None:
-        """The stored value of `key` ("val/mae") in `best` or `final`; None if absent or non-finite."""
-        return (self.best if which == "best" else self.final).get(key)
+    def metric(self, key: str, which: str = "ranked") -> float | None:
+        """The value of goal metric `key` ("val/mae") a campaign ranks, or a stored one.
+
+        `ranked` (the default) is the host's trusted number on the held-out test split for the
+        metric `key` names (`ranked_key`); `best`/`final` are the run's own claims, `trusted`
+        reads a trusted key as given. None if absent or non-finite."""
+        if which == "ranked":
+            return self.trusted.get(ranked_key(key))
+        return {"best": self.best, "final": self.final, "trusted": self.trusted}[which].get(key)
+
+
+def ranked_key(metric: str) -> str:
+    """The trusted key a goal metric is ranked by: "val/mae" -> "test/mae" (host-held targets)."""
+    return "test/" + metric.split("/", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ fails. Recording is idempotent: a run is recorded once, later attempts return Fa
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sentinel.agent.store._base import StoreBase
@@ -86,6 +87,18 @@ def _artifact_rows(artifacts: RunArtifacts | None) -> tuple[dict, list[tuple], l
     return cols, metrics, events
 
 
+def _trusted_rows(trusted: Mapping[str, float | None] | None, metrics: list[tuple]) -> list[tuple]:
+    """Rows for the host's own numbers, placed at the epoch/step of the run's best point."""
+    if not trusted:
+        return []
+    epoch, step = next(((m[3], m[4]) for m in metrics if m[0] == "best"), (0, 0))
+    rows = []
+    for key, value in sorted(trusted.items()):
+        check("metric", "trusted key", key)
+        rows.append(("trusted", key, finite(value), epoch, step))
+    return rows
+
+
 class RunsMixin(StoreBase):
     def claim_next(
         self,
@@ -155,9 +168,13 @@ class RunsMixin(StoreBase):
         image: str | None = None,
         isolation: str | None = None,
         out_dir: str | None = None,
+        trusted: Mapping[str, float | None] | None = None,
         now: float | None = None,
     ) -> bool:
         """Record a claimed run's end from the host's status and the reader's typed records.
+
+        `trusted` holds the metrics the host computed itself from the run's predictions
+        ("test/mae", "val/mae", ...), stored as which = 'trusted' at the best point's step.
 
         Idempotent: True when this call recorded it, False when the run was already finished
         (recorded before, or requeued/failed by recovery), in which case nothing changes. Only
@@ -169,6 +186,7 @@ class RunsMixin(StoreBase):
         if isolation is not None and isolation not in ISOLATIONS:
             raise BadRecord("isolation", f"must be one of {sorted(ISOLATIONS)}, got {isolation!r}")
         cols, metrics, events = _artifact_rows(artifacts)
+        metrics += _trusted_rows(trusted, metrics)
         cols.update(
             status=status,
             reason=clean_reason(reason),
@@ -213,6 +231,7 @@ class RunsMixin(StoreBase):
     def record_outcome(self, outcome: LaunchOutcome, now: float | None = None) -> bool:
         """record_run from what `launch_run` returned (its run_id must be the claimed one)."""
         result = outcome.result
+        trusted = getattr(result, "trusted", None)
         return self.record_run(
             outcome.run_id,
             outcome.status,
@@ -223,6 +242,7 @@ class RunsMixin(StoreBase):
             image=getattr(result, "image", None),
             isolation=getattr(result, "isolation", None),
             out_dir=str(outcome.out_dir),
+            trusted=trusted.values if trusted is not None else None,
             now=now,
         )
 

@@ -70,6 +70,7 @@ FINISHED_STATUSES = frozenset(
         "artifact_rejected",
         "rejected_by_validator",
         "rejected_by_reviewer",
+        "integrity_mismatch",  # its self-reported metric disagrees with the host's (never ranked)
     }
 )
 RUN_STATUSES = FINISHED_STATUSES | {"running"}
@@ -82,7 +83,7 @@ PATTERNS: Mapping[str, re.Pattern[str]] = {
     "reviewer": re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}"),
     "override": re.compile(r"[a-z_][a-z0-9_]{0,47}(?:\.[a-z_][a-z0-9_]{0,47}){0,3}"),
     "evidence": re.compile(r"[a-z][a-z0-9_]{0,47}(?:/[a-z][a-z0-9_]{0,23})?"),
-    "metric": re.compile(r"(?:train|val)/[a-z][a-z0-9_]{0,23}"),
+    "metric": re.compile(r"(?:train|val|test)/[a-z][a-z0-9_]{0,23}"),
     "lineage": re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"),
     "experiment": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,95}"),
     "model_ref": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}"),

@@ -64,7 +64,8 @@ CREATE TABLE runs (
     attempt         INTEGER NOT NULL,         -- 1 + earlier runs of the same proposal (requeues)
     status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'diverged', 'failed',
                                                        'timeout', 'oom', 'killed', 'artifact_rejected',
-                                                       'rejected_by_validator', 'rejected_by_reviewer')),
+                                                       'rejected_by_validator', 'rejected_by_reviewer',
+                                                       'integrity_mismatch')),
     reason          TEXT    NOT NULL DEFAULT '',
     isolation       TEXT    CHECK (isolation IN ('runc', 'gvisor')),
     image           TEXT    NOT NULL DEFAULT '',
@@ -90,8 +91,8 @@ CREATE INDEX runs_by_proposal ON runs (proposal_id);
 
 CREATE TABLE run_metrics (
     run_pk  INTEGER NOT NULL REFERENCES runs (id),
-    which   TEXT    NOT NULL CHECK (which IN ('best', 'final')),
-    key     TEXT    NOT NULL,                 -- "<split>/<metric>", e.g. "val/mae"
+    which   TEXT    NOT NULL CHECK (which IN ('best', 'final', 'trusted')),
+    key     TEXT    NOT NULL,                 -- "<split>/<metric>", e.g. "val/mae"; trusted: "test/mae"
     value   REAL,                             -- NULL where the run had no finite number
     epoch   INTEGER NOT NULL,
     step    INTEGER NOT NULL,

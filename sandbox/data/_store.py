@@ -1,10 +1,15 @@
 """How a prepared dataset sits on disk, and the only code that writes or checks it.
 
-Layout (docs/contracts.md): `<data>/<name>/{train,val,test}.npz` with arrays `x` (float32) and
-`y`, `<data>/<name>/meta.json`, and `<data>/MANIFEST.json` holding the sha256 of every file.
-A dataset is written into a private temporary folder beside its final place and renamed in
-one step, so a crash leaves either the old dataset or the new one, never half of either.
-Files are world-readable because runs mount the folder read-only as uid 65534.
+Layout (docs/contracts.md): the data folder, mounted read-only into runs, holds
+`<data>/<name>/{train,val}.npz` with arrays `x` (float32) and `y`, `<data>/<name>/test_inputs.npz`
+(array `x` only), `<data>/<name>/meta.json` and `<data>/MANIFEST.json` (sha256 of every file).
+The test split's targets live in the held-out folder beside it, `<data>.heldout/<name>/
+test_targets.npz` with its own MANIFEST.json: it is never mounted into a container, so the
+metric a campaign ranks is computed by the host against targets no generated code has seen.
+A dataset is written into private temporary folders beside its final places and renamed in
+one step each (held-out part first), so a crash leaves whole files, never half of one.
+Data files are world-readable because runs mount the folder read-only as uid 65534; the
+held-out folder is the host's alone (0700).
 """
 
 from __future__ import annotations
@@ -23,12 +28,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MANIFEST", "SPLITS", "Built", "dataset_files", "locked", "read_manifest", "sha256_file"]
+__all__ = [
+    "MANIFEST",
+    "SPLITS",
+    "Built",
+    "dataset_files",
+    "heldout_dir",
+    "heldout_files",
+    "locked",
+    "read_manifest",
+    "sha256_file",
+]
 
 MANIFEST = "MANIFEST.json"
 SPLITS = ("train", "val", "test")
-MANIFEST_VERSION = 1
-_FILE_MODE, _DIR_MODE = 0o644, 0o755
+TEST_INPUTS, TEST_TARGETS = "test_inputs.npz", "test_targets.npz"
+MANIFEST_VERSION = 2  # 2: test targets moved out of the mounted folder
+_FILE_MODE, _DIR_MODE, _PRIVATE_DIR_MODE = 0o644, 0o755, 0o700
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +65,20 @@ class Built:
 
 
 def dataset_files(name: str) -> tuple[str, ...]:
-    """Manifest keys of one dataset, in a fixed order."""
-    return (*(f"{name}/{split}.npz" for split in SPLITS), f"{name}/meta.json")
+    """Manifest keys of one dataset's files in the (mounted) data folder, in a fixed order."""
+    return (f"{name}/train.npz", f"{name}/val.npz", f"{name}/{TEST_INPUTS}", f"{name}/meta.json")
+
+
+def heldout_files(name: str) -> tuple[str, ...]:
+    """Manifest keys of one dataset's files in the held-out folder (host only)."""
+    return (f"{name}/{TEST_TARGETS}",)
+
+
+def heldout_dir(data_dir: Path) -> Path:
+    """The held-out folder of `data_dir`: its sibling `<name>.heldout`, never inside it, so
+    mounting the data folder can never expose the test targets."""
+    data_dir = Path(data_dir).absolute()
+    return data_dir.with_name(data_dir.name + ".heldout")
 
 
 def sha256_file(path: Path) -> str:
@@ -78,38 +106,64 @@ def write_manifest(data_dir: Path, files: Mapping[str, str]) -> None:
     _atomic_text(data_dir / MANIFEST, body + "\n")
 
 
-def write_dataset(data_dir: Path, name: str, built: Built) -> dict[str, str]:
-    """Write one dataset atomically and return its manifest entries."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=data_dir))
+def write_dataset(data_dir: Path, name: str, built: Built) -> tuple[dict[str, str], dict[str, str]]:
+    """Write one dataset atomically; return (data manifest entries, held-out manifest entries)."""
+    x_test, y_test = built.splits["test"]
+    held = heldout_dir(data_dir)
+    held.mkdir(mode=_PRIVATE_DIR_MODE, exist_ok=True)
+    held.chmod(_PRIVATE_DIR_MODE)
+    heldout_entries = _write_folder(held, name, {TEST_TARGETS: {"y": y_test}}, None)
+    arrays = {f"{split}.npz": {"x": x, "y": y} for split, (x, y) in built.splits.items() if split != "test"}
+    arrays[TEST_INPUTS] = {"x": x_test}
+    meta = {"name": name, **built.meta, "sizes": {s: len(built.splits[s][0]) for s in SPLITS}}
+    return _write_folder(data_dir, name, arrays, meta), heldout_entries
+
+
+def _write_folder(
+    root: Path, name: str, arrays: Mapping[str, Mapping[str, np.ndarray]], meta: Any
+) -> dict[str, str]:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
         tmp.chmod(_DIR_MODE)
-        for split, (x, y) in built.splits.items():
-            np.savez_compressed(tmp / f"{split}.npz", x=x, y=y)
-        meta = {"name": name, **built.meta, "sizes": {s: len(built.splits[s][0]) for s in SPLITS}}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+        for file_name, content in arrays.items():
+            np.savez_compressed(tmp / file_name, **content)
+        if meta is not None:
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
         for path in tmp.iterdir():
             path.chmod(_FILE_MODE)
             with path.open("rb") as f:
                 os.fsync(f.fileno())
         entries = {f"{name}/{p.name}": sha256_file(p) for p in sorted(tmp.iterdir())}
-        _replace_dir(tmp, data_dir / name)
+        _replace_dir(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return entries
 
 
-def check_dataset(data_dir: Path, name: str, manifest: Mapping[str, str]) -> list[str]:
-    """Problems with one dataset (missing, not a regular file, checksum mismatch); [] if sound."""
+def check_dataset(
+    data_dir: Path, name: str, manifest: Mapping[str, str], heldout: Mapping[str, str] | None = None
+) -> list[str]:
+    """Problems with one dataset (missing, not a regular file, checksum mismatch); [] if sound.
+
+    `heldout` is the held-out folder's manifest (None: read it); its files are checked too."""
+    if heldout is None:
+        heldout = read_manifest(heldout_dir(data_dir))
+    problems = _check_files(data_dir, dataset_files(name), manifest)
+    problems += _check_files(heldout_dir(data_dir), heldout_files(name), heldout, "held-out ")
+    return problems
+
+
+def _check_files(root: Path, keys: tuple[str, ...], manifest: Mapping[str, str], what: str = "") -> list[str]:
     problems = []
-    for key in dataset_files(name):
-        path = data_dir / key
+    for key in keys:
+        path = root / key
         if not path.is_file() or path.is_symlink():
-            problems.append(f"{key}: missing or not a regular file")
+            problems.append(f"{what}{key}: missing or not a regular file")
         elif key not in manifest:
-            problems.append(f"{key}: not in {MANIFEST}")
+            problems.append(f"{what}{key}: not in {MANIFEST}")
         elif sha256_file(path) != manifest[key]:
-            problems.append(f"{key}: sha256 does not match {MANIFEST}")
+            problems.append(f"{what}{key}: sha256 does not match {MANIFEST}")
     return problems
 
 

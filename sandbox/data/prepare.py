@@ -81,14 +81,24 @@ def prepare_all(
 def _prepare_locked(
     data_dir: Path, wanted: list[str], force: bool, scale: float, workers: int | None
 ) -> list[PreparedDataset]:
+    held = _store.heldout_dir(data_dir)
     _store.remove_leftovers(data_dir, list(DATASETS))  # of a preparer killed mid-write
-    manifest = _store.read_manifest(data_dir)
-    todo = [n for n in wanted if force or not _is_current(data_dir, n, manifest, scale)]
+    if held.is_dir():
+        _store.remove_leftovers(held, list(DATASETS))
+    manifest, heldout = _store.read_manifest(data_dir), _store.read_manifest(held)
+    todo = [n for n in wanted if force or not _is_current(data_dir, n, manifest, heldout, scale)]
     built = _build_all(data_dir, todo, scale, workers)
     for name in todo:
         for key in _store.dataset_files(name):
             manifest.pop(key, None)
-        manifest.update(built[name][0])
+        for key in _store.heldout_files(name):
+            heldout.pop(key, None)
+        data_entries, heldout_entries = built[name][0]
+        manifest.update(data_entries)
+        heldout.update(heldout_entries)
+    if todo or not (held / _store.MANIFEST).exists():
+        held.mkdir(mode=0o700, exist_ok=True)
+        _store.write_manifest(held, heldout)
     if todo or not (data_dir / _store.MANIFEST).exists():
         _store.write_manifest(data_dir, manifest)
     return [_describe(data_dir, n, reused=n not in todo, seconds=built.get(n, ({}, 0.0))[1]) for n in wanted]
@@ -101,26 +111,29 @@ def verify(data_dir: Path, names: Sequence[str] | None = None) -> list[str]:
         return [f"{data_dir / _store.MANIFEST}: missing (run `sentinel data prepare`)"]
     manifest = _store.read_manifest(data_dir)
     if not manifest:
-        return [f"{data_dir / _store.MANIFEST}: unreadable or wrong version"]
+        return [f"{data_dir / _store.MANIFEST}: unreadable or wrong version (run `sentinel data prepare`)"]
+    heldout = _store.read_manifest(_store.heldout_dir(data_dir))
     problems: list[str] = []
     for name in DATASETS if names is None else names:
-        problems.extend(_store.check_dataset(data_dir, name, manifest))
+        problems.extend(_store.check_dataset(data_dir, name, manifest, heldout))
     return problems
 
 
-def _is_current(data_dir: Path, name: str, manifest: Mapping[str, str], scale: float) -> bool:
+def _is_current(
+    data_dir: Path, name: str, manifest: Mapping[str, str], heldout: Mapping[str, str], scale: float
+) -> bool:
     meta = _store.read_meta(data_dir, name)
     module = importlib.import_module(DATASETS[name])
     return (
         meta.get("version") == module.VERSION
         and meta.get("scale") == scale
-        and not _store.check_dataset(data_dir, name, manifest)
+        and not _store.check_dataset(data_dir, name, manifest, heldout)
     )
 
 
 def _build_all(
     data_dir: Path, todo: list[str], scale: float, workers: int | None
-) -> dict[str, tuple[dict[str, str], float]]:
+) -> dict[str, tuple[tuple[dict[str, str], dict[str, str]], float]]:
     if not todo:
         return {}
     count = max(1, min(len(todo), workers or len(os.sched_getaffinity(0))))
@@ -133,8 +146,8 @@ def _build_all(
         return {name: future.result() for name, future in futures.items()}
 
 
-def _build_one(data_dir: str, name: str, scale: float) -> tuple[dict[str, str], float]:
-    """Worker entry point: build and write one dataset, return (manifest entries, seconds)."""
+def _build_one(data_dir: str, name: str, scale: float) -> tuple[tuple[dict[str, str], dict[str, str]], float]:
+    """Worker entry point: build and write one dataset; ((data, held-out) manifest entries, seconds)."""
     start = time.perf_counter()
     try:
         built = importlib.import_module(DATASETS[name]).build(scale)

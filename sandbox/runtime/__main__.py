@@ -17,6 +17,8 @@ import time
 import traceback
 from pathlib import Path
 
+from sentinel.sandbox.runtime.supervisor import make_undumpable
+
 EXIT_CODES = {"completed": 0, "diverged": 3}
 EXIT_FAILED, EXIT_BAD_CONFIG = 1, 2
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -64,6 +66,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     sys.dont_write_bytecode = True  # the image is read-only; never try to write __pycache__
+    make_undumpable()  # before any generated code: nothing it starts may read this process
     args = _parse(argv)
     threads = cpu_budget()
     for var in _THREAD_VARS:

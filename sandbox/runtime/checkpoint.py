@@ -67,7 +67,7 @@ class CheckpointKeeper:
     ) -> CheckpointResult:
         if self.limit == 0:
             return CheckpointResult(False, 0, "disabled")
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        state = {k: v.detach().clone() for k, v in torch.nn.Module.state_dict(model).items()}
         estimate = sum(t.numel() * t.element_size() for t in state.values())
         if estimate > self.limit:
             self._remove()

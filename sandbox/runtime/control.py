@@ -101,7 +101,7 @@ class RunControl:
         s = self._s
         return Snapshot(
             step=s.step,
-            model={k: v.detach().clone() for k, v in s.model.state_dict().items()},
+            model={k: v.detach().clone() for k, v in torch.nn.Module.state_dict(s.model).items()},
             optimizer=clone_state(s.optimizer.state_dict()),
             schedule=s.schedule.state_dict(),
             batcher=s.batcher.state(),
@@ -114,7 +114,7 @@ class RunControl:
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"restore needs a Snapshot from snapshot(), got {type(snapshot).__name__}")
         s = self._s
-        s.model.load_state_dict(snapshot.model)
+        torch.nn.Module.load_state_dict(s.model, snapshot.model)
         s.optimizer.load_state_dict(clone_state(snapshot.optimizer))  # the snapshot stays intact
         s.schedule.load_state_dict(snapshot.schedule)
         s.batcher.load(snapshot.batcher)
@@ -127,7 +127,7 @@ class RunControl:
         """Fresh weights from each layer's own `reset_parameters`, empty optimizer state."""
         s = self._s
         with torch.no_grad():
-            for module in s.model.modules():
+            for module in torch.nn.Module.modules(s.model):
                 reset = getattr(module, "reset_parameters", None)
                 if callable(reset):
                     reset()

@@ -2,8 +2,10 @@
 
 The data folder is the host's, but the container still checks it: every file must be a
 regular file whose sha256 matches /data/MANIFEST.json, arrays load with `allow_pickle=False`,
-and shapes must agree with meta.json. `Batcher` owns the data position (epoch, permutation,
-cursor, generator state) so a monitor's snapshot can put the run back exactly where it was.
+and shapes must agree with meta.json. The test split has inputs only: its targets stay on the
+host, which scores the predictions an evaluation container writes (`evaluate.py`).
+`Batcher` owns the data position (epoch, permutation, cursor, generator state) so a
+monitor's snapshot can put the run back exactly where it was.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sentinel.sandbox.runtime.registry import DATASET_TASKS
 
 __all__ = ["ArrayDataset", "Batcher", "BatcherState", "DataInvalid", "Split"]
 
-SPLITS = ("train", "val", "test")
+FILES = ("train.npz", "val.npz", "test_inputs.npz", "meta.json")
 MAX_META_BYTES = 64 * 1024
 MAX_MANIFEST_BYTES = 256 * 1024
 
@@ -42,14 +44,14 @@ class Split:
 
 
 class ArrayDataset:
-    """One dataset's three splits as tensors, plus the facts a trainer needs from meta.json."""
+    """One dataset's splits as tensors (train, val; test inputs only) and facts from meta.json."""
 
     def __init__(self, root: Path, name: str, verify: bool = True) -> None:
         if name not in DATASET_TASKS:
             raise DataInvalid(f"unknown dataset {name!r}")
         self.name = name
         folder = Path(root) / name
-        files = [f"{name}/{split}.npz" for split in SPLITS] + [f"{name}/meta.json"]
+        files = [f"{name}/{file}" for file in FILES]
         if verify:
             _verify(Path(root), files)
         self.meta: dict[str, Any] = json.loads(_read_regular(folder / "meta.json", MAX_META_BYTES))
@@ -61,16 +63,29 @@ class ArrayDataset:
         self.classes = int(self.meta["classes"]) if self.task == "classification" else 0
         self.target_mean = float(self.meta.get("target_mean", 0.0))
         self.target_std = float(self.meta.get("target_std", 1.0)) or 1.0
-        self.train, self.val, self.test = (self._load(folder / f"{split}.npz") for split in SPLITS)
+        self.train, self.val = (self._load(folder / f"{split}.npz") for split in ("train", "val"))
+        self.test_inputs = self._inputs(folder / "test_inputs.npz")
+
+    def _inputs(self, path: Path) -> torch.Tensor:
+        _check_regular(path)
+        with np.load(path, allow_pickle=False) as arrays:
+            x = arrays["x"]
+        self._check_inputs(path, x)
+        return torch.from_numpy(np.ascontiguousarray(x))
+
+    def _check_inputs(self, path: Path, x: np.ndarray) -> None:
+        if x.dtype != np.float32 or tuple(x.shape[1:]) != self.input_shape or len(x) == 0:
+            raise DataInvalid(
+                f"{path.name}: x {x.dtype} {x.shape} does not match meta.json {self.input_shape}"
+            )
 
     def _load(self, path: Path) -> Split:
         _check_regular(path)
         with np.load(path, allow_pickle=False) as arrays:
             x, y = arrays["x"], arrays["y"]
-        if x.dtype != np.float32 or tuple(x.shape[1:]) != self.input_shape or len(x) != len(y) or len(x) == 0:
-            raise DataInvalid(
-                f"{path.name}: x {x.dtype} {x.shape} does not match meta.json {self.input_shape}"
-            )
+        self._check_inputs(path, x)
+        if len(x) != len(y):
+            raise DataInvalid(f"{path.name}: {len(x)} inputs but {len(y)} targets")
         if self.task == "classification":
             if y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= self.classes:
                 raise DataInvalid(f"{path.name}: labels must be integers in [0, {self.classes})")

@@ -69,7 +69,7 @@ class Task:
         try:
             for start in range(0, len(split), batch_size):
                 x, y = split.x[start : start + batch_size], split.y[start : start + batch_size]
-                out = model(x)
+                out = model(x.clone())  # a slice is a view of the split: never hand it out
                 parts = self._parts(out, y, x)
                 names = ("loss", "recon", "kl") if self.kind == "reconstruction" else ("loss",)
                 for name, part in zip(names, parts, strict=True):

@@ -90,7 +90,9 @@ class Trainer:
     ) -> None:
         self.cfg, self.data, self.hook = cfg, data, hook
         self.task = Task.for_dataset(data)
-        params = [p for p in model.parameters() if p.requires_grad]
+        # nn.Module's own methods, never the model's overrides: a model that hides its parameters
+        # from the optimizer (and trains itself through hooks) must not hide them from us.
+        params = [p for p in torch.nn.Module.parameters(model) if p.requires_grad]
         optimizer = build_optimizer(params, cfg)
         batcher = Batcher(len(data.train), cfg["batch_size"], seed=seed + 1)
         planned = cfg["epochs"] * batcher.batches_per_epoch
@@ -184,7 +186,10 @@ class Trainer:
         scale = self.faults.input_scale(active)
         s.model.train()
         s.optimizer.zero_grad(set_to_none=True)
-        loss = self.task.loss(s.model(x * scale if scale != 1.0 else x), y, x)
+        # The model gets its own copy of the batch: an in-place write in forward must not
+        # reach the tensor the loss compares against (the VAE's input is its own target).
+        inputs = x * scale if scale != 1.0 else x.clone()
+        loss = self.task.loss(s.model(inputs), y, x)
         if self.faults.nan_loss(active):
             loss = loss * float("nan")
         loss.backward()

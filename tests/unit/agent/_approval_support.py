@@ -20,6 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from _support import honest_trusted
+
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.campaign import CampaignRunner
 from sentinel.agent.campaign.approval import ApprovalHook
@@ -28,6 +30,7 @@ from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
+from sentinel.sandbox.scoring import TrustedMetrics
 
 SCRIPT = Path(__file__).resolve()
 DEFAULT_LRS = (0.02, 0.005, 0.03, 0.002, 0.015, 0.04)  # none reaches the goal target (0.99)
@@ -74,7 +77,8 @@ class ArtifactLauncher:
             json.dumps({"status": "completed", "epochs": 1, "steps": 10, "best": point, "final": point})
         )
         fields = {"artifacts": read_artifacts(art), "exit_code": 0, "seconds": 1.0, "image": "img"}
-        result = types.SimpleNamespace(**fields, isolation="runc", to_json=lambda: {})
+        trusted = TrustedMetrics(values=honest_trusted(fields["artifacts"]) or {})
+        result = types.SimpleNamespace(**fields, isolation="runc", trusted=trusted, to_json=lambda: {})
         return LaunchOutcome(
             request.run_id, "completed", "the run exited with code 0", request.out_dir, result=result
         )

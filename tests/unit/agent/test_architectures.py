@@ -105,15 +105,15 @@ def data_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     flat = tmp_path_factory.mktemp("flat-data")
     (flat / "digits").mkdir()
     files = {}
-    for split in ("train", "val", "test"):
-        with np.load(signal / "digits" / f"{split}.npz") as arrays:
-            x, y = arrays["x"], arrays["y"]
-        np.savez_compressed(flat / "digits" / f"{split}.npz", x=x.reshape(len(x), -1), y=y)
+    for name in ("train.npz", "val.npz", "test_inputs.npz"):
+        with np.load(signal / "digits" / name) as arrays:
+            flattened = {k: (v.reshape(len(v), -1) if k == "x" else v) for k, v in arrays.items()}
+        np.savez_compressed(flat / "digits" / name, **flattened)
     meta = json.loads((signal / "digits" / "meta.json").read_text())
     (flat / "digits" / "meta.json").write_text(json.dumps({**meta, "input_shape": [64]}))
     for path in sorted((flat / "digits").iterdir()):
         files[f"digits/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    (flat / "MANIFEST.json").write_text(json.dumps({"version": 1, "files": files}))
+    (flat / "MANIFEST.json").write_text(json.dumps({"version": 2, "files": files}))
     return {"signal": signal, "flat": flat}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from _support import honest_trusted
 
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
@@ -17,6 +18,7 @@ from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
+from sentinel.sandbox.scoring import TrustedMetrics
 
 
 class ListBrain(Brain):
@@ -66,6 +68,7 @@ class ArtifactLauncher:
                 "seconds": 1.0,
                 "image": "img",
                 "isolation": "runc",
+                "trusted": TrustedMetrics(values=honest_trusted(artifacts) or {}),
                 "to_json": lambda self: {},
             },
         )()

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
+from _support import honest_trusted
 
 from sentinel.agent.dashboard import analysis, gather
 from sentinel.agent.goals import load_goal
@@ -128,6 +129,7 @@ def _run(
         status,
         reason=reason,
         artifacts=artifacts,
+        trusted=honest_trusted(artifacts),
         duration_s=duration,
         isolation="runc",
         out_dir=str(folder),

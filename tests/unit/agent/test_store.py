@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from _support import honest_trusted
 
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import load_goal
@@ -90,7 +91,14 @@ def finished_run(
     approved(store, campaign_id, lr, **kw)
     claim = store.claim_next(campaign_id)
     assert claim is not None
-    store.record_run(claim.run.run_id, status, reason="the run exited with code 0", artifacts=artifacts(mae))
+    arts = artifacts(mae)
+    store.record_run(
+        claim.run.run_id,
+        status,
+        reason="the run exited with code 0",
+        artifacts=arts,
+        trusted=honest_trusted(arts),
+    )
     return claim.run.run_id
 
 

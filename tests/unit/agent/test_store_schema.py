@@ -29,7 +29,15 @@ def schema_of(path: Path) -> list[tuple[str, str, str]]:
         "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
     ).fetchall()
     conn.close()
-    return [(kind, name, " ".join(sql.split())) for kind, name, sql in rows]
+    # ALTER TABLE ... RENAME (a migration's table rebuild) stores the new name quoted.
+    unquote = {f'CREATE TABLE "{name}"': f"CREATE TABLE {name}" for _, name, _ in rows}
+    return [(kind, name, _unquoted(" ".join(sql.split()), unquote)) for kind, name, sql in rows]
+
+
+def _unquoted(sql: str, names: dict[str, str]) -> str:
+    for quoted, plain in names.items():
+        sql = sql.replace(quoted, plain)
+    return sql
 
 
 @pytest.fixture
@@ -101,7 +109,9 @@ def test_the_version_1_asset_opens_with_its_data(v1: Path) -> None:
             ("rejected_by_validator", "p1"),
         ]
         best = history[0]
-        assert (best.metric("val/mae"), best.best_step, best.duration_s, best.event_count) == (
+        # Runs recorded before trusted evaluation keep their claims but are never ranked.
+        assert best.metric("val/mae") is None and best.trusted == {}
+        assert (best.metric("val/mae", "best"), best.best_step, best.duration_s, best.event_count) == (
             4.5,
             30,
             61.5,
@@ -124,30 +134,37 @@ def test_upgrading_the_asset_gives_the_same_schema_as_a_new_store(v1: Path, tmp_
     assert schema_of(v1) == schema_of(tmp_path / "fresh.db")
 
 
-def test_a_migration_upgrades_in_one_transaction_and_keeps_data(v1: Path, tmp_path: Path) -> None:
+def _next_migrations(tmp_path: Path) -> tuple[Path, int]:
+    """A folder holding the package's real migrations, and the number of the next one."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    (folder / "0002_campaign_note.sql").write_text(
+    for migration in load_migrations():
+        (folder / migration.name).write_text(migration.sql)
+    return folder, SCHEMA_VERSION + 1
+
+
+def test_a_migration_upgrades_in_one_transaction_and_keeps_data(v1: Path, tmp_path: Path) -> None:
+    folder, n = _next_migrations(tmp_path)
+    (folder / f"{n:04d}_campaign_note.sql").write_text(
         "-- a note per campaign; ';' inside a string must not split the statement\n"
         "ALTER TABLE campaigns ADD COLUMN note TEXT NOT NULL DEFAULT 'a; b';\n"
         "CREATE INDEX campaigns_by_note ON campaigns (note);\n"
     )
     migrations = load_migrations(folder)
     with FeedbackStore(v1, migrations=migrations) as store:
-        assert store.schema_version == 2
-        assert store._db.conn.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+        assert store.schema_version == n
+        assert store._db.conn.execute("SELECT version FROM schema_version").fetchone()[0] == n
         assert store._db.conn.execute("SELECT note FROM campaigns").fetchone()[0] == "a; b"
         assert store.get_campaign("v1-campaign").seed == 3
-    with FeedbackStore(v1, migrations=migrations) as again:  # already at 2: nothing to do
-        assert again.schema_version == 2
+    with FeedbackStore(v1, migrations=migrations) as again:  # already at n: nothing to do
+        assert again.schema_version == n
     with pytest.raises(SchemaTooNew):
         FeedbackStore(v1)  # the code without that migration must not touch it now
 
 
 def test_a_failing_migration_changes_nothing(v1: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "0002_half.sql").write_text(
+    folder, n = _next_migrations(tmp_path)
+    (folder / f"{n:04d}_half.sql").write_text(
         "ALTER TABLE campaigns ADD COLUMN note TEXT;\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n"
     )
     before = schema_of(v1)
@@ -155,7 +172,7 @@ def test_a_failing_migration_changes_nothing(v1: Path, tmp_path: Path) -> None:
         FeedbackStore(v1, migrations=load_migrations(folder))
     assert schema_of(v1) == before
     with FeedbackStore(v1) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == SCHEMA_VERSION
 
 
 def test_a_store_that_cannot_be_opened_is_an_environment_problem(tmp_path: Path) -> None:

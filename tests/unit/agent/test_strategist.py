@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from _support import honest_trusted
 from optuna.trial import TrialState
 
 from sentinel.agent.brains import _search as search
@@ -53,11 +54,8 @@ def record(
     claim = store.claim_next(CID)
     assert claim is not None
     summary_status = "diverged" if status == "diverged" else "completed"
-    store.record_run(
-        claim.run.run_id,
-        status,
-        artifacts=artifacts(metric, value, events, summary_status) if value else None,
-    )
+    arts = artifacts(metric, value, events, summary_status) if value else None
+    store.record_run(claim.run.run_id, status, artifacts=arts, trusted=honest_trusted(arts))
     return p
     store.record_validation(p.id, True, config_sha256="ab" * 32)
     store.record_approval(p.id, "approved", "auto")
@@ -68,7 +66,7 @@ def record(
         if value
         else None
     )
-    store.record_run(claim.run.run_id, status, artifacts=arts)
+    store.record_run(claim.run.run_id, status, artifacts=arts, trusted=honest_trusted(arts))
     return p
 
 
@@ -335,7 +333,10 @@ def test_tier2_writes_a_variant_of_the_best_run_that_composes(tmp_path: Path, co
     # the variant ran; the next rung waits for one tier-1 proposal, then comes the trainer variant
     store.record_validation(stored.id, True, config_sha256="ab" * 32)
     store.record_approval(stored.id, "approved", "auto")
-    store.record_run(store.claim_next(CID).run.run_id, "completed", artifacts=artifacts("val/mae", 5.02))
+    arts = artifacts("val/mae", 5.02)
+    store.record_run(
+        store.claim_next(CID).run.run_id, "completed", artifacts=arts, trusted=honest_trusted(arts)
+    )
     between = StrategistBrain().propose(context(store, ppg, configs, tier=2, r=r))
     assert between.tier in (1, 2) and "search:" in between.rationale
     record(store, dict(between.overrides), value=5.03, tier=between.tier)

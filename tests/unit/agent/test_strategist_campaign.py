@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from _support import honest_trusted
 
 from sentinel.agent.brains import _search as search
 from sentinel.agent.brains._base import CampaignContext, Proposal
@@ -22,6 +23,7 @@ from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
+from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.validator import validate_path
 
 CID = "hr-campaign"
@@ -60,8 +62,10 @@ class Launcher:
             summary = {"status": "completed", "epochs": 1, "steps": 10, "best": point, "final": point}
             status = "completed"
         (art / "summary.json").write_text(json.dumps(summary))
-        fields = {"artifacts": read_artifacts(art), "exit_code": 0, "seconds": 1.0, "image": "img",
-                  "isolation": "runc", "to_json": lambda self: {}}  # fmt: skip
+        arts = read_artifacts(art)
+        trusted = TrustedMetrics(values=honest_trusted(arts) or {})
+        fields = {"artifacts": arts, "exit_code": 0, "seconds": 1.0, "image": "img", "isolation": "runc",
+                  "trusted": trusted, "to_json": lambda self: {}}  # fmt: skip
         result = type("Result", (), fields)()
         return LaunchOutcome(request.run_id, status, "host observed", request.out_dir, {}, result=result)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from _support import honest_trusted
 
 from sentinel.agent import tools
 from sentinel.agent.configs import compose, entries
@@ -63,7 +64,7 @@ def finished(
     claim = store.claim_next(cid)
     assert claim is not None
     arts = artifacts(mae, events) if mae is not None else None
-    store.record_run(claim.run.run_id, status, reason=INJECTION, artifacts=arts)
+    store.record_run(claim.run.run_id, status, reason=INJECTION, artifacts=arts, trusted=honest_trusted(arts))
     return claim.run.run_id
 
 

@@ -25,7 +25,7 @@ def prepared(tmp_path: Path) -> Path:
 
 def test_layout_meta_manifest_and_permissions(prepared: Path) -> None:
     manifest = json.loads((prepared / "MANIFEST.json").read_text())
-    assert manifest["version"] == 1
+    assert manifest["version"] == 2
     assert set(manifest["files"]) == {key for name in CHEAP for key in _store.dataset_files(name)}
     for key, digest in manifest["files"].items():
         path = prepared / key
@@ -41,6 +41,25 @@ def test_layout_meta_manifest_and_permissions(prepared: Path) -> None:
         assert arrays["x"].min() >= 0.0 and arrays["x"].max() <= 1.0
     assert verify(prepared, CHEAP) == []
     assert not [p for p in prepared.iterdir() if p.name.startswith(".") and p.name != ".prepare.lock"]
+
+
+def test_test_targets_live_only_in_the_heldout_sibling(prepared: Path) -> None:
+    """The folder runs mount has the test inputs but no test targets anywhere in it."""
+    held = _store.heldout_dir(prepared)
+    assert held.parent == prepared.parent and held.name == "data.heldout"
+    assert stat.S_IMODE(held.stat().st_mode) == 0o700
+    for name in CHEAP:
+        with np.load(prepared / name / "test_inputs.npz", allow_pickle=False) as arrays:
+            assert list(arrays.keys()) == ["x"]
+        with np.load(held / name / "test_targets.npz", allow_pickle=False) as arrays:
+            assert list(arrays.keys()) == ["y"] and len(arrays["y"]) > 0
+    for path in prepared.rglob("*.npz"):
+        with np.load(path, allow_pickle=False) as arrays:
+            assert path.name in {"train.npz", "val.npz"} or "y" not in arrays
+    held_manifest = json.loads((held / "MANIFEST.json").read_text())
+    assert set(held_manifest["files"]) == {f"{n}/test_targets.npz" for n in CHEAP}
+    (held / "digits" / "test_targets.npz").write_bytes(b"tampered")
+    assert any("held-out digits/test_targets.npz" in p for p in verify(prepared, CHEAP))
 
 
 def test_second_call_reuses_verified_data_quickly(prepared: Path) -> None:

@@ -37,7 +37,7 @@ def test_tampered_file_fails_the_checksum(copy_of_digits: Path) -> None:
 
 
 def test_symlinked_file_is_refused(copy_of_digits: Path, tmp_path: Path) -> None:
-    path = copy_of_digits / "digits" / "test.npz"
+    path = copy_of_digits / "digits" / "test_inputs.npz"
     outside = tmp_path / "elsewhere.npz"
     shutil.move(path, outside)
     path.symlink_to(outside)

@@ -1,0 +1,121 @@
+"""Evaluation entrypoint: `python -m sentinel.sandbox.runtime.evaluate`.
+
+Runs in its own container after training, with the trained run's code and its best
+checkpoint baked into a per-run evaluation layer, `/data` read-only (which holds the test
+split's inputs but never its targets) and a fresh `/artifacts`. It loads the weights with
+`torch.load(weights_only=True)` through `nn.Module.load_state_dict` (never an override), and
+writes the model's raw outputs on the val and test inputs as plain `.npy` files:
+
+    /artifacts/<split>.output.npy     float32 (n, k): logits, or the regression output column
+    /artifacts/<split>.mu.npy         float32 (n, d): VAE only, when forward returns a triple
+    /artifacts/<split>.logvar.npy     float32 (n, d)
+
+The host scores them against targets it holds itself (`sentinel.sandbox.trusted`). Nothing
+here decides a metric: a process that imported generated code can write any bytes, and the
+host reads these files as hostile input. Exit codes: 0 written, 1 failed, 2 bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sentinel.sandbox.runtime.__main__ import _read_config, cpu_budget
+from sentinel.sandbox.runtime.datasets import DataInvalid
+from sentinel.sandbox.runtime.loader import ModelLoadError, build_model, load_dataset
+from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
+from sentinel.sandbox.runtime.supervisor import make_undumpable
+from sentinel.sandbox.runtime.trainer import seed_everything
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG = 0, 1, 2
+MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sentinel.sandbox.runtime.evaluate", description=__doc__)
+    parser.add_argument("--config", type=Path, default=Path("/job/config.yaml"))
+    parser.add_argument("--checkpoint", type=Path, default=Path("/job/checkpoint.pt"))
+    parser.add_argument("--data", type=Path, default=Path("/data"))
+    parser.add_argument("--artifacts", type=Path, default=Path("/artifacts"))
+    parser.add_argument("--generated", type=Path, default=Path("/job/generated"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.dont_write_bytecode = True
+    make_undumpable()
+    args = _parse(argv)
+    threads = cpu_budget()
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    try:
+        config = validate_config(load_yaml(_read_config(args.config)))
+    except (ConfigInvalid, OSError, UnicodeDecodeError) as err:
+        print(f"error: bad config {args.config}: {err}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+    torch.set_num_threads(threads)
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+    seed_everything(config["experiment"]["seed"], config["trainer"]["deterministic"])
+    try:
+        data = load_dataset(config["dataset"], args.data)
+        model = build_model(config["model"], data, args.generated)
+        _load_weights(model, args.checkpoint)
+        batch = int(config["trainer"]["eval_batch_size"])
+        for split, inputs in (("val", data.val.x), ("test", data.test_inputs)):
+            for part, array in predict(model, inputs, batch).items():
+                _save(args.artifacts / f"{split}.{part}.npy", array)
+    except (DataInvalid, ModelLoadError, OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        print(f"error: evaluation failed: {type(err).__name__}: {str(err)[:200]}", file=sys.stderr)
+        return EXIT_FAILED
+    print("sentinel-evaluate: predictions written", flush=True)
+    return EXIT_OK
+
+
+def _load_weights(model: torch.nn.Module, checkpoint: Path) -> None:
+    if checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES:
+        raise ValueError("checkpoint is larger than the evaluation accepts")
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    state = saved.get("model") if isinstance(saved, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError("checkpoint holds no model state of tensors")
+    torch.nn.Module.load_state_dict(model, state, strict=True)
+
+
+def predict(model: torch.nn.Module, inputs: torch.Tensor, batch_size: int) -> dict[str, np.ndarray]:
+    """The model's outputs on `inputs` in eval mode, as float32 numpy arrays by part name."""
+    torch.nn.Module.eval(model)
+    parts: dict[str, list[np.ndarray]] = {}
+    with torch.no_grad():
+        for start in range(0, len(inputs), batch_size):
+            x = inputs[start : start + batch_size].clone()
+            out = model(x)
+            named = _named_outputs(out, len(x))
+            for name, tensor in named.items():
+                parts.setdefault(name, []).append(tensor.detach().to(torch.float32).numpy().copy())
+    return {name: np.ascontiguousarray(np.concatenate(chunks)) for name, chunks in parts.items()}
+
+
+def _named_outputs(out: object, n: int) -> dict[str, torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return {"output": out.reshape(n, -1)}
+    if isinstance(out, tuple | list) and len(out) == 3 and all(isinstance(t, torch.Tensor) for t in out):
+        logits, mu, logvar = out
+        return {"output": logits.reshape(n, -1), "mu": mu.reshape(n, -1), "logvar": logvar.reshape(n, -1)}
+    raise TypeError(f"model returned {type(out).__name__}, not a tensor or a (logits, mu, logvar) triple")
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    with path.open("xb") as f:
+        np.save(f, array, allow_pickle=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
