@@ -27,8 +27,7 @@ import numpy as np
 import torch
 
 from sentinel.sandbox.runtime.__main__ import _read_config, cpu_budget
-from sentinel.sandbox.runtime.datasets import DataInvalid
-from sentinel.sandbox.runtime.loader import ModelLoadError, build_model, load_dataset
+from sentinel.sandbox.runtime.loader import build_model, load_dataset
 from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
 from sentinel.sandbox.runtime.supervisor import make_undumpable
 from sentinel.sandbox.runtime.trainer import seed_everything
@@ -72,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         for split, inputs in (("val", data.val.x), ("test", data.test_inputs)):
             for part, array in predict(model, inputs, batch).items():
                 _save(args.artifacts / f"{split}.{part}.npy", array)
-    except (DataInvalid, ModelLoadError, OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+    except Exception as err:  # generated code can raise anything: one line, exit 1, never a traceback
         print(f"error: evaluation failed: {type(err).__name__}: {str(err)[:200]}", file=sys.stderr)
         return EXIT_FAILED
     print("sentinel-evaluate: predictions written", flush=True)

@@ -377,6 +377,35 @@ def test_best_runs_for_min_and_max(store: FeedbackStore, campaign: CampaignRecor
         store.best_runs("val/mae; DROP TABLE runs", "min")
 
 
+def test_only_trusted_numbers_rank_and_a_mismatch_never_does(
+    store: FeedbackStore, campaign: CampaignRecord
+) -> None:
+    honest = finished_run(store, "camp-1", 4.0)
+    approved(store, "camp-1")
+    claim = store.claim_next("camp-1")
+    assert claim is not None
+    forged = claim.run.run_id  # claims 0.1, its predictions earn 9.0
+    trusted = {"val/mae": 9.0, "test/mae": 9.0}
+    store.record_run(
+        forged, "integrity_mismatch", reason="claimed val/mae 0.1", artifacts=artifacts(0.1), trusted=trusted
+    )
+    approved(store, "camp-1")
+    claim = store.claim_next("camp-1")
+    assert claim is not None
+    unscored = claim.run.run_id  # completed, but no trusted evaluation: never ranked
+    store.record_run(unscored, "completed", artifacts=artifacts(0.05))
+    assert [r.run_id for r in store.best_runs("val/mae", "min")] == [honest]
+    assert next(r.run_id for r in store.best_runs("val/mae", "min", which="best")) == unscored  # claims
+    record = store.get_run(forged)
+    assert record.status == "integrity_mismatch" and record.metric("val/mae") == 9.0
+    assert record.metric("val/mae", "best") == 0.1 and record.trusted == {"val/mae": 9.0, "test/mae": 9.0}
+    assert store.get_run(unscored).metric("val/mae") is None
+    with pytest.raises(BadRecord):
+        approved(store, "camp-1")
+        run = store.claim_next("camp-1")
+        store.record_run(run.run.run_id, "completed", trusted={"val/mae; DROP": 1.0})  # type: ignore[union-attr]
+
+
 def test_history_and_lineage(store: FeedbackStore, campaign: CampaignRecord) -> None:
     first = finished_run(store, "camp-1", 5.0)
     root = store.get_run(first).proposal
