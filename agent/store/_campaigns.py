@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_STALE_S", "MAX_REASON", "CampaignsMixin"]
 
 DEFAULT_STALE_S = 180.0  # a heartbeat older than this means nobody is looking after it
+MAX_CHARGE_S = 60.0  # one heartbeat gap charged at most this much (a suspended machine is not work)
 MAX_REASON = 500
 
 
@@ -145,26 +146,55 @@ class CampaignsMixin(StoreBase):
             return self._campaign(self._campaign_row(conn, campaign_id))
 
     def heartbeat_campaign(self, campaign_id: str, now: float | None = None) -> bool:
-        """Refresh the owner's heartbeat; False means another process took the campaign over (stop)."""
-        me = this_process()
+        """Refresh the owner's heartbeat and charge the time since the last one to `active_s`.
+
+        False means another process took the campaign over (stop). Only a live owner's own
+        heartbeats add time, so the wall budget never counts the time a killed host was dead:
+        `attach_campaign` restarts the clock at the resume.
+        """
+        me, at = this_process(), self._now(now)
         with self._db.write() as conn:
             cur = conn.execute(
-                "UPDATE campaigns SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?",
-                (self._now(now), campaign_id, me.pid, me.host),
+                "UPDATE campaigns SET active_s = active_s + MIN(?, MAX(0.0, ? - COALESCE(heartbeat_at, ?))),"
+                " heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?",
+                (MAX_CHARGE_S, at, at, at, campaign_id, me.pid, me.host),
             )
             if cur.rowcount == 0:
                 self._campaign_row(conn, campaign_id)  # UnknownRecord if the id is wrong
             return cur.rowcount == 1
 
-    def release_campaign(self, campaign_id: str, now: float | None = None) -> None:
-        """Let go on a clean exit, so the next `resume` does not even need the pid check."""
+    def active_seconds(self, campaign_id: str, now: float | None = None) -> float:
+        """Seconds charged to the campaign, plus the running stretch when this process owns it."""
+        campaign = self.get_campaign(campaign_id)
+        extra = 0.0
         me = this_process()
+        if (campaign.owner_pid, campaign.owner_host) == (me.pid, me.host) and campaign.heartbeat_at:
+            extra = min(MAX_CHARGE_S, max(0.0, self._now(now) - campaign.heartbeat_at))
+        return campaign.active_s + extra
+
+    def release_campaign(self, campaign_id: str, now: float | None = None) -> None:
+        """Let go on a clean exit (charging the last stretch), so the next `resume` needs no pid check."""
+        me, at = this_process(), self._now(now)
         with self._db.write() as conn:
             conn.execute(
-                "UPDATE campaigns SET owner_pid = NULL, owner_host = NULL, owner_start = NULL, updated_at = ?"
+                "UPDATE campaigns SET active_s = active_s + MIN(?, MAX(0.0, ? - COALESCE(heartbeat_at, ?))),"
+                " owner_pid = NULL, owner_host = NULL, owner_start = NULL, heartbeat_at = ?, updated_at = ?"
                 " WHERE id = ? AND owner_pid = ? AND owner_host = ?",
-                (self._now(now), campaign_id, me.pid, me.host),
+                (MAX_CHARGE_S, at, at, at, at, campaign_id, me.pid, me.host),
             )
+
+    def release_dead_owner(self, campaign_id: str) -> bool:
+        """Clear an owner whose process is gone (a kill right after the campaign ended); True if cleared."""
+        with self._db.write() as conn:
+            row = self._campaign_row(conn, campaign_id)
+            owner = _owner(row)
+            if owner is None or is_alive(owner) is not False:
+                return False
+            conn.execute(
+                "UPDATE campaigns SET owner_pid = NULL, owner_host = NULL, owner_start = NULL WHERE id = ?",
+                (campaign_id,),
+            )
+            return True
 
     def record_escalation(
         self,

@@ -106,6 +106,19 @@ class ProposalsMixin(StoreBase):
             rows = conn.execute("SELECT * FROM proposals WHERE campaign_id = ? ORDER BY seq", (campaign_id,))
             return [ProposalRecord.from_row(r) for r in rows if states is None or r["state"] in states]
 
+    def cancel_pending(self, campaign_id: str, reason: str, now: float | None = None) -> int:
+        """Every proposed/validated/approved proposal becomes `cancelled` (the campaign ended
+        before running it), in one transaction; returns how many. Running ones are not touched."""
+        reason, at = clean_text(reason, MAX_REASON), self._now(now)
+        with self._db.write() as conn:
+            self._campaign_row(conn, campaign_id)
+            cur = conn.execute(
+                "UPDATE proposals SET state = 'cancelled', state_reason = ?, updated_at = ?"
+                " WHERE campaign_id = ? AND state IN ('proposed', 'validated', 'approved')",
+                (reason, at, campaign_id),
+            )
+            return cur.rowcount
+
     def record_validation(
         self,
         proposal_id: int,

@@ -52,6 +52,7 @@ class CampaignRecord:
     owner_pid: int | None
     owner_host: str | None
     heartbeat_at: float | None
+    active_s: float = 0.0  # seconds live owners worked on it: what the wall budget charges
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> CampaignRecord:
@@ -70,6 +71,7 @@ class CampaignRecord:
             row["owner_pid"],
             row["owner_host"],
             row["heartbeat_at"],
+            float(row["active_s"]) if "active_s" in row.keys() else 0.0,
         )
 
 

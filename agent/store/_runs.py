@@ -169,6 +169,7 @@ class RunsMixin(StoreBase):
         isolation: str | None = None,
         out_dir: str | None = None,
         trusted: Mapping[str, float | None] | None = None,
+        container_started: bool | None = None,
         now: float | None = None,
     ) -> bool:
         """Record a claimed run's end from the host's status and the reader's typed records.
@@ -192,6 +193,8 @@ class RunsMixin(StoreBase):
             reason=clean_reason(reason),
             exit_code=exit_code if isinstance(exit_code, int) else None,
         )
+        if container_started is not None:
+            cols["container_started"] = int(bool(container_started))
         at = self._now(now)
         with self._db.write() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -243,8 +246,18 @@ class RunsMixin(StoreBase):
             isolation=getattr(result, "isolation", None),
             out_dir=str(outcome.out_dir),
             trusted=trusted.values if trusted is not None else None,
+            container_started=result is not None,
             now=now,
         )
+
+    def mark_container_started(self, run_id: str, started: bool = True) -> None:
+        """Note that the run's container started (or, on recovery, that it never did): only
+        started attempts count towards giving up on a proposal after repeated host deaths."""
+        with self._db.write() as conn:
+            conn.execute(
+                "UPDATE runs SET container_started = ? WHERE run_id = ? AND container_started IS NOT 1",
+                (int(bool(started)), run_id),
+            )
 
     def stale_runs(
         self, now: float | None = None, max_age_s: float = DEFAULT_STALE_S, campaign_id: str | None = None
@@ -304,7 +317,8 @@ class RunsMixin(StoreBase):
             return False
         conn.execute(
             "UPDATE runs SET status = ?, reason = ?, finished_at = ?, duration_s = ? WHERE id = ?",
-            (status, clean_reason(reason), at, max(0.0, at - row["started_at"]), row["id"]),
+            # The host was alive until its last heartbeat at most: the rest was no one's work.
+            (status, clean_reason(reason), at, max(0.0, row["heartbeat_at"] - row["started_at"]), row["id"]),
         )
         proposal = self._proposal_row(conn, row["proposal_id"])
         self._move_proposal(conn, proposal, proposal_state, at, clean_reason(reason), allowed=("running",))
@@ -314,33 +328,48 @@ class RunsMixin(StoreBase):
         self,
         now: float | None = None,
         max_age_s: float = DEFAULT_STALE_S,
-        max_attempts: int = 2,
+        max_attempts: int = 3,
         campaign_id: str | None = None,
+        started: Mapping[str, bool] | None = None,
     ) -> list[tuple[StaleRun, str]]:
-        """Requeue (or, after `max_attempts`, fail) every stale run, in one transaction.
+        """Requeue (or, after `max_attempts` started attempts, give up on) every stale run.
 
         A run whose owner is alive on this host is left alone even with an old heartbeat: its
         container may still be training, and requeueing it would run the proposal twice. Call
-        `sandbox.run.reap_orphans` first so containers of dead owners are gone. Returns each
-        stale run with the action taken: "requeued", "failed" or "left" (owner alive).
+        `sandbox.run.reap_orphans` first so containers of dead owners are gone, and pass what it
+        saw in `started` (run id -> whether its container ever started). Only attempts whose
+        container started count: a host killed twice before its container came up has not
+        tried the proposal at all. A lost run is `killed` (the host died), never `failed` (which
+        means the run itself failed). Returns each stale run with the action taken:
+        "requeued", "given_up" or "left" (owner alive).
         """
         at = self._now(now)
+        seen = dict(started or {})
         done: list[tuple[StaleRun, str]] = []
         with self._db.write() as conn:
             for stale in self._stale(conn, at, max_age_s, campaign_id):
                 if stale.owner_alive:
                     done.append((stale, "left"))
                     continue
+                if stale.run_id in seen:
+                    conn.execute(
+                        "UPDATE runs SET container_started = ? WHERE run_id = ? AND container_started IS NOT 1",
+                        (int(seen[stale.run_id]), stale.run_id),
+                    )
                 why = (
                     "the process running it died before recording a result"
                     if stale.cause == "owner_dead"
                     else f"no heartbeat for {stale.heartbeat_age_s:.0f} s from a process on another host"
                 )
-                if stale.attempt < max_attempts:
+                tries = conn.execute(
+                    "SELECT COUNT(*) FROM runs WHERE proposal_id = ? AND container_started = 1",
+                    (stale.proposal_id,),
+                ).fetchone()[0]
+                if tries < max_attempts:
                     self._end_lost(stale.run_id, "killed", "approved", f"requeued: {why}", at, conn)
                     done.append((stale, "requeued"))
                 else:
-                    reason = f"failed after {stale.attempt} attempts: {why}"
-                    self._end_lost(stale.run_id, "failed", "finished", reason, at, conn)
-                    done.append((stale, "failed"))
+                    reason = f"given up after {tries} started attempts: each time {why}"
+                    self._end_lost(stale.run_id, "killed", "finished", reason, at, conn)
+                    done.append((stale, "given_up"))
         return done

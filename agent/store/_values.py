@@ -50,12 +50,13 @@ PROPOSAL_STATES = frozenset(
         "rejected_by_reviewer",
         "running",
         "finished",
+        "cancelled",  # never ran: the campaign ended first (nothing is left pending at the end)
     }
 )
 PROPOSAL_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "proposed": frozenset({"validated", "rejected_by_validator"}),
-    "validated": frozenset({"approved", "rejected_by_reviewer"}),
-    "approved": frozenset({"running"}),
+    "proposed": frozenset({"validated", "rejected_by_validator", "cancelled"}),
+    "validated": frozenset({"approved", "rejected_by_reviewer", "cancelled"}),
+    "approved": frozenset({"running", "cancelled"}),
     "running": frozenset({"finished", "approved"}),  # approved again: requeued after a crash
 }
 #: A run's final status: what the host observed (DESIGN.md), never what the run claimed.

@@ -29,7 +29,8 @@ CREATE TABLE campaigns (
     owner_pid     INTEGER,                    -- the campaign process; NULL once it let go
     owner_host    TEXT,
     owner_start   TEXT,                       -- its start time marker, against pid reuse
-    heartbeat_at  REAL
+    heartbeat_at  REAL,
+    active_s      REAL    NOT NULL DEFAULT 0  -- seconds a live owner worked on it (the wall budget)
 );
 
 CREATE TABLE proposals (
@@ -47,7 +48,7 @@ CREATE TABLE proposals (
     config_sha256  TEXT,
     state          TEXT    NOT NULL CHECK (state IN ('proposed', 'validated', 'rejected_by_validator',
                                                      'approved', 'rejected_by_reviewer', 'running',
-                                                     'finished')),
+                                                     'finished', 'cancelled')),
     state_reason   TEXT    NOT NULL DEFAULT '',
     created_at     REAL    NOT NULL,
     updated_at     REAL    NOT NULL,
@@ -84,7 +85,8 @@ CREATE TABLE runs (
     metric_lines    INTEGER NOT NULL DEFAULT 0,
     nonfinite_lines INTEGER NOT NULL DEFAULT 0,
     initial_lr      REAL,                     -- lr of the first train line
-    rejected_file   TEXT                      -- vocabulary.FILE_NAME or NULL
+    rejected_file   TEXT,                     -- vocabulary.FILE_NAME or NULL
+    container_started INTEGER                 -- 1 its container started, 0 never, NULL not known yet
 );
 CREATE INDEX runs_by_campaign ON runs (campaign_id, status);
 CREATE INDEX runs_by_proposal ON runs (proposal_id);

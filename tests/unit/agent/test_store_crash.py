@@ -154,7 +154,7 @@ def test_dead_owner_is_found_and_its_run_requeued_then_failed(store: FeedbackSto
         claimer.pid,
     )
     store.attach_campaign("camp")  # the dead owner does not block a resume
-    [(_, action)] = store.recover_stale(max_attempts=2)
+    [(_, action)] = store.recover_stale(max_attempts=2, started={run_id: True})
     assert action == "requeued"
     lost = store.get_run(run_id)
     assert lost.status == "killed" and lost.reason.startswith("requeued:")
@@ -165,12 +165,26 @@ def test_dead_owner_is_found_and_its_run_requeued_then_failed(store: FeedbackSto
     assert [r.attempt for r in store.history("camp", include_running=True)] == [2]
     # The second attempt's process dies too: at max_attempts the proposal is given up.
     store._db.conn.execute("UPDATE runs SET owner_pid = ? WHERE run_id = ?", (claimer.pid, retry.run.run_id))
-    [(_, action)] = store.recover_stale(max_attempts=2)
-    assert action == "failed"
+    [(_, action)] = store.recover_stale(max_attempts=2, started={retry.run.run_id: True})
+    assert action == "given_up"
     gave_up = store.get_run(retry.run.run_id)
-    assert gave_up.status == "failed" and "after 2 attempts" in gave_up.reason
+    # The host died, the run did not fail: `killed`, never `failed`.
+    assert gave_up.status == "killed" and "after 2 started attempts" in gave_up.reason
     assert gave_up.proposal.state == "finished"
     assert store.recover_stale() == []
+
+
+def test_attempts_whose_container_never_started_do_not_count(store: FeedbackStore) -> None:
+    """Two kills within a second (the run, then its resume) before any container came up
+    must not give the proposal up: nothing was tried."""
+    approve(store, 1)
+    for attempt in range(1, 5):
+        claim = store.claim_next("camp", now=1000.0 + attempt)
+        assert claim is not None and claim.run.attempt == attempt
+        store._db.conn.execute("UPDATE runs SET owner_pid = 0 WHERE run_id = ?", (claim.run.run_id,))
+        [(_, action)] = store.recover_stale(max_attempts=2, started={claim.run.run_id: False})
+        assert action == "requeued"
+        assert store.get_run(claim.run.run_id).status == "killed"
 
 
 def test_owner_on_another_host_is_judged_by_heartbeat_only(store: FeedbackStore) -> None:
