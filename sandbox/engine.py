@@ -8,6 +8,7 @@ tests fake the engine at this one seam.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import requests.exceptions
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 
 RUN_LABEL = "io.sentinel.run_id"  # every container and per-run image Sentinel makes carries it
+OWNER_LABEL = "io.sentinel.owner_pid"  # the host process that made a container or per-run image
+DEADLINE_LABEL = "io.sentinel.deadline"  # UNIX time after which a run container is past its limit
 API_VERSION = "1.41"  # Docker 20.10 (Debian bookworm's docker.io); pinning it makes connecting lazy
 
 
@@ -50,8 +53,14 @@ class Engine:
     """A connection to the local Docker engine (DOCKER_HOST or the default socket)."""
 
     def __init__(self, timeout_s: int = 120) -> None:
-        with _translated("connect"):
+        try:
             self._client = docker.from_env(timeout=timeout_s, version=API_VERSION)
+        except docker.errors.DockerException as err:  # e.g. DOCKER_HOST=garbage://x: the environment
+            where = os.environ.get("DOCKER_HOST") or "the default socket"
+            first = (str(err).splitlines() or [""])[0][:200]
+            raise EngineUnavailable(
+                f"cannot reach a Docker engine at {where[:200]} ({first}); fix DOCKER_HOST"
+            ) from err
 
     @property
     def api(self) -> docker.APIClient:
@@ -205,6 +214,15 @@ class Engine:
         with _translated("inspect a container"):
             try:
                 return self._client.api.inspect_container(container_id)["Config"].get("Labels") or {}
+            except docker.errors.NotFound:
+                return None
+
+    def container_info(self, container_id: str) -> dict[str, Any] | None:
+        """The engine's full record of a container (State with StartedAt/FinishedAt, Config with
+        labels), or None when it is gone."""
+        with _translated("inspect a container"):
+            try:
+                return self._client.api.inspect_container(container_id)
             except docker.errors.NotFound:
                 return None
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel.sandbox.engine import RUN_LABEL, Engine
+from sentinel.sandbox.engine import OWNER_LABEL, RUN_LABEL, Engine
 from sentinel.sandbox.errors import ImageUnavailable
 from sentinel.sandbox.paths import CACHE_DIR, IMAGES_DIR, PROJECT_ROOT
 
@@ -240,7 +240,12 @@ def build_run_image(
     dockerfile = f"FROM {runtime_tag}\nCOPY job/ /job/\n".encode()
     files: dict[str, bytes | Path] = {"Dockerfile": dockerfile}
     files.update({f"job/{name}": data for name, data in job_files.items()})
-    all_labels = {RUN_LABEL: run_id, **{f"{LABEL_PREFIX}{k}": v for k, v in labels.items()}}
+    # The owner label lets a reaper find the image of a host killed before its container existed.
+    all_labels = {
+        RUN_LABEL: run_id,
+        OWNER_LABEL: str(os.getpid()),
+        **{f"{LABEL_PREFIX}{k}": v for k, v in labels.items()},
+    }
     tag = f"{RUN_REPO}:{run_id}"
     image_id = engine.build_image(_tar_context(files), tag, labels=all_labels)
     return ImageRef(tag, image_id, built=True, seconds=time.monotonic() - started)

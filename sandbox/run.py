@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
-from sentinel.sandbox.engine import RUN_LABEL, Engine
+from sentinel.sandbox.engine import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, Engine
+from sentinel.sandbox.errors import SandboxError
 from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
 from sentinel.sandbox.images import EVAL_REPO, RUN_REPO
 from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.sandbox.spec import RunSpec
 from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
 
-OWNER_LABEL = "io.sentinel.owner_pid"
+STAGE_LABEL = "io.sentinel.stage"  # "evaluation" on the trusted-evaluation container; absent: training
+DEADLINE_GRACE_S = 5.0  # the in-container supervisor ends a run at its limit; the reaper 5 s later
 LOG_TAIL_BYTES = 64 * 1024
 POLL_S = 0.5
 # The runtime's own exit codes (sandbox/runtime/__main__.py); anything else is a failure.
@@ -116,7 +118,13 @@ def execute(
 
     The container and the volume never outlive this call (a `kill -9` of the host is left to
     `reap_orphans` and to the container's own supervisor deadline)."""
-    labels = {**dict(spec.labels), RUN_LABEL: spec.run_id, OWNER_LABEL: str(os.getpid())}
+    labels = {
+        **dict(spec.labels),
+        RUN_LABEL: spec.run_id,
+        OWNER_LABEL: str(os.getpid()),
+        # Past this, any reaper stops the container even if its host is gone (or hung).
+        DEADLINE_LABEL: f"{time.time() + spec.limits.timeout_s + DEADLINE_GRACE_S:.0f}",
+    }
     spec = _with_labels(spec, labels)
     timed_out, container_id = False, None
     _claim_volume(spec.run_id)
@@ -140,6 +148,7 @@ def execute(
                 state = engine.state(container_id)
             seconds = time.monotonic() - started
             log_tail = engine.logs_tail(container_id, LOG_TAIL_BYTES)
+            note_exit(spec, state.exit_code, state.oom_killed, timed_out, seconds)
         finally:
             if container_id is not None:
                 engine.remove_container(container_id)
@@ -195,7 +204,32 @@ def _claim_volume(run_id: str) -> None:
 
 
 def _release_volume(run_id: str) -> None:
-    _owner_file(run_id).unlink(missing_ok=True)
+    _owner_file(run_id).unlink(missing_ok=True)  # the exit note stays until the run is recorded
+
+
+def clear_exit_note(run_id: str) -> None:
+    """The run's final record exists: the note has served its purpose."""
+    exit_note(run_id).unlink(missing_ok=True)
+
+
+def exit_note(run_id: str) -> Path:
+    return VOLUMES_DIR / f"{run_id}.exit"
+
+
+def note_exit(spec: RunSpec, exit_code: int | None, oom: bool, timed_out: bool, seconds: float) -> None:
+    """What the host saw of a finished container, written before the container is removed, so a
+    host killed between the exit and its record can still adopt the run (`sandbox.salvage`)."""
+    note = {
+        "run_id": spec.run_id,
+        "stage": dict(spec.labels).get(STAGE_LABEL, "training"),
+        "exit_code": exit_code,
+        "oom_killed": oom,
+        "timed_out": timed_out,
+        "seconds": round(seconds, 3),
+    }
+    tmp = exit_note(spec.run_id).with_suffix(".exit.tmp")
+    tmp.write_text(json.dumps(note))
+    tmp.replace(exit_note(spec.run_id))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -208,26 +242,52 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _owner_dead(labels: dict[str, str]) -> bool:
+    owner = labels.get(OWNER_LABEL, "")
+    return not (owner.isdigit() and _pid_alive(int(owner)))
+
+
+def _expired(labels: dict[str, str], now: float) -> bool:
+    deadline = labels.get(DEADLINE_LABEL, "")
+    return deadline.isdigit() and now > int(deadline)
+
+
 def reap_orphans(engine: Engine) -> list[str]:
-    """Remove containers, run images and volumes whose owning host process is gone.
+    """Remove containers, run images and volumes whose owning host process is gone, and stop
+    any run container past its deadline (its limit plus a grace), whoever owns it.
 
     A `kill -9` of the host process skips every `finally`; the next Sentinel command calls this,
-    so nothing a killed run started survives it. Runs of live processes are left alone.
+    so nothing a killed run started survives it. Per-run images are found by their own labels
+    (run id and owner), not only through containers: a host killed after building the image but
+    before creating the container leaves an image and nothing else. Runs of live processes are
+    left alone, apart from the deadline.
     """
     reaped: list[str] = []
+    now = time.time()
     for container_id in engine.containers_with_label(RUN_LABEL):
         labels = engine.container_labels(container_id)
         if labels is None:
             continue  # ended and removed meanwhile: nothing to reap
-        owner = labels.get(OWNER_LABEL, "")
-        if owner.isdigit() and _pid_alive(int(owner)):
+        if not _owner_dead(labels):
+            if _expired(labels, now):
+                engine.kill(container_id)  # its host is alive and will record it as it ends
             continue
         engine.remove_container(container_id)
         engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
         engine.remove_image(f"{EVAL_REPO}:{labels.get(RUN_LABEL, '')}")
         reaped.append(labels.get(RUN_LABEL, container_id[:12]))
+    for image_id in engine.images_with_label(OWNER_LABEL):
+        try:
+            labels = engine.image_labels(image_id)
+        except SandboxError:
+            continue  # removed meanwhile
+        run_id = labels.get(RUN_LABEL, "")
+        if run_id and _owner_dead(labels):
+            for repo in (EVAL_REPO, RUN_REPO):  # the evaluation layer first: it sits on the run's
+                engine.remove_image(f"{repo}:{run_id}")
+            reaped.append(run_id)
     for run_id in leftover_volumes():
-        if run_id.endswith(".owner"):
+        if run_id.endswith((".owner", ".exit", ".exit.tmp")):
             continue
         owner_file = _owner_file(run_id)
         owner = owner_file.read_text().strip() if owner_file.exists() else ""
@@ -235,6 +295,7 @@ def reap_orphans(engine: Engine) -> list[str]:
             continue
         remove_volume(run_id)
         owner_file.unlink(missing_ok=True)
+        exit_note(run_id).unlink(missing_ok=True)
         reaped.append(run_id)
     return sorted(set(reaped))
 

@@ -71,7 +71,7 @@ class CampaignRecord:
             row["owner_pid"],
             row["owner_host"],
             row["heartbeat_at"],
-            float(row["active_s"]) if "active_s" in row.keys() else 0.0,
+            float(row["active_s"]),
         )
 
 

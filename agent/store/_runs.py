@@ -353,7 +353,8 @@ class RunsMixin(StoreBase):
                     continue
                 if stale.run_id in seen:
                     conn.execute(
-                        "UPDATE runs SET container_started = ? WHERE run_id = ? AND container_started IS NOT 1",
+                        "UPDATE runs SET container_started = ? WHERE run_id = ?"
+                        " AND container_started IS NOT 1",
                         (int(seen[stale.run_id]), stale.run_id),
                     )
                 why = (
