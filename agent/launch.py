@@ -156,7 +156,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.evaluation import evaluate_run
     from sentinel.sandbox.images import build_run_image
-    from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
+    from sentinel.sandbox.run import clear_exit_note, reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
     resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
@@ -220,6 +220,23 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         "isolation": request.isolation,
     }
     run_image = build_run_image(engine, runtime.tag, run_id, job_files, labels)
+    extra = {
+        "image_id": run_image.image_id,
+        "runtime_image": runtime.tag,
+        "limits": {
+            "timeout_s": limits.timeout_s,
+            "cpus": limits.cpus,
+            "memory_bytes": limits.memory_bytes,
+            "pids": limits.pids,
+            "artifact_bytes": limits.artifact_bytes,
+        },
+        "config_sha256": config_sha,
+        "code_sha256": code_digest,
+        "approval_digest": request.approval_digest,
+        "image_build_s": round(run_image.seconds, 3),
+        "unsafe_skip_validation": request.unsafe_skip_validation,
+        "kept_image": request.keep_image,
+    }
     try:
         spec = RunSpec(
             run_id=run_id,
@@ -233,29 +250,13 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         (out_dir / "config.yaml").write_text(config_text)
         poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
         result = run_container(engine, spec, out_dir, on_poll=poll)
+        # Durable at once: a host killed from here on is adopted on resume, never trained again.
+        write_run_record(result, {**extra, "stage": "trained"})
         if request.trusted_evaluation:
             result = evaluate_run(engine, result, spec, config["dataset"]["name"], request.keep_image)
+        write_run_record(result, {**extra, "stage": "final"})
+        clear_exit_note(run_id)
     finally:
         if not request.keep_image:
             engine.remove_image(run_image.tag)
-    write_run_record(
-        result,
-        {
-            "image_id": run_image.image_id,
-            "runtime_image": runtime.tag,
-            "limits": {
-                "timeout_s": limits.timeout_s,
-                "cpus": limits.cpus,
-                "memory_bytes": limits.memory_bytes,
-                "pids": limits.pids,
-                "artifact_bytes": limits.artifact_bytes,
-            },
-            "config_sha256": config_sha,
-            "code_sha256": code_digest,
-            "approval_digest": request.approval_digest,
-            "image_build_s": round(run_image.seconds, 3),
-            "unsafe_skip_validation": request.unsafe_skip_validation,
-            "kept_image": request.keep_image,
-        },
-    )
     return LaunchOutcome(run_id, result.status, result.reason, out_dir, config, result=result)

@@ -12,7 +12,6 @@ this campaign's active time (run time of earlier sessions plus this session's el
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sentinel.agent.brains._base import Brain, CampaignContext
+from sentinel.agent.campaign.adopt import approval_digest
 from sentinel.agent.campaign.approval import ApprovalHook
 from sentinel.agent.drift import assess_campaign
 from sentinel.agent.errors import AgentError, BadInput
@@ -116,10 +116,11 @@ class CampaignRunner:
         self._launch = launcher
         self._running: dict[str, Future[None]] = {}
         self._session_start = time.monotonic()
-        self._earlier_s = 0.0
+        self._started: set[str] = set()
 
     # entry points ---------------------------------------------------------------------------
     def start(self, goal: CampaignGoal, seed: int) -> CampaignOutcome:
+        self._check_engine()  # no engine: exit 3 with nothing created, not a campaign left `running`
         campaign = self.store.create_campaign(
             goal, seed=seed, brain=self.brain.name, approval=self.approval.mode
         )
@@ -129,7 +130,7 @@ class CampaignRunner:
     def resume(self, campaign_id: str) -> CampaignOutcome:
         campaign = self.store.get_campaign(campaign_id)
         if campaign.state == "finished":
-            return self._outcome(campaign_id, "finished", campaign.state_reason)
+            return self._settle_finished(campaign_id, campaign.state_reason)
         self.store.attach_campaign(campaign_id)
         if campaign.state != "running":
             self.store.set_campaign_state(campaign_id, "running", "resumed")
@@ -138,17 +139,14 @@ class CampaignRunner:
 
     # the loop -------------------------------------------------------------------------------
     def _drive(self, campaign_id: str) -> CampaignOutcome:
-        from sentinel.sandbox.engine import Engine
-        from sentinel.sandbox.run import reap_orphans
-
         goal = self._goal(campaign_id)
-        self._earlier_s = sum(r.duration_s or 0.0 for r in self.store.runs(campaign_id))
         self._session_start = time.monotonic()
-        reaped = reap_orphans(Engine())
-        if reaped:
-            self.events.note(f"cleaned up {len(reaped)} container(s) or volume(s) left by a dead process")
-        for stale, action in self.store.recover_stale(campaign_id=campaign_id):
-            self.events.note(f"run {stale.run_id} was interrupted ({stale.cause}); {action}")
+        try:
+            self._recover(campaign_id)
+        except ENVIRONMENT_ERRORS:
+            self.store.set_campaign_state(campaign_id, "paused", "the sandbox environment became unavailable")
+            self.store.release_campaign(campaign_id)
+            raise
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(campaign_id, stop), daemon=True)
         beat.start()
@@ -183,7 +181,7 @@ class CampaignRunner:
             self._reap_finished()
             done_reason = self._finished_reason(campaign_id, goal)
             if done_reason and not self._running:
-                self.store.set_campaign_state(campaign_id, "finished", done_reason)
+                self._finish(campaign_id, done_reason)
                 self.events.note(f"campaign finished: {done_reason}")
                 return self._outcome(campaign_id, "finished", done_reason)
             if done_reason or len(self._running) >= self.parallel:
@@ -197,7 +195,7 @@ class CampaignRunner:
                     self._wait_one()
                     continue
                 reason = "the brain has nothing more worth running"
-                self.store.set_campaign_state(campaign_id, "finished", reason)
+                self._finish(campaign_id, reason)
                 self.events.note(f"campaign finished: {reason}")
                 return self._outcome(campaign_id, "finished", reason)
 
@@ -312,8 +310,6 @@ class CampaignRunner:
 
         launch = self._launch or launch_run
         proposal, run_id = claim.proposal, claim.run.run_id
-        approvals = self.store.approvals(proposal.id)
-        digest_src = f"{proposal.id}:{proposal.config_sha256}:{approvals[-1].reviewer if approvals else ''}"
         request = LaunchRequest(
             experiment=proposal.experiment,
             overrides=proposal.override_args(),
@@ -324,14 +320,17 @@ class CampaignRunner:
             out_dir=self.runs_dir / campaign_id / run_id,
             campaign=campaign_id,
             run_id=run_id,
-            approval_digest=(
-                approvals[-1].bundle_sha256
-                if approvals and approvals[-1].bundle_sha256
-                else hashlib.sha256(digest_src.encode()).hexdigest()
-            ),
+            approval_digest=approval_digest(self.store, proposal),
         )
+
+        def progress(live_dir: Path, config: dict[str, Any]) -> None:
+            if run_id not in self._started:  # the container is up: this attempt counts
+                self._started.add(run_id)
+                self.store.mark_container_started(run_id)
+            self.events.run_progress(run_id, live_dir, config)
+
         try:
-            outcome = launch(request, on_progress=lambda d, cfg: self.events.run_progress(run_id, d, cfg))
+            outcome = launch(request, on_progress=progress)
         except ENVIRONMENT_ERRORS:
             self.store.requeue_run(run_id, "the sandbox environment became unavailable")
             raise
@@ -344,6 +343,37 @@ class CampaignRunner:
         self.events.run_finished(run, best)
 
     # helpers --------------------------------------------------------------------------------
+    def _check_engine(self) -> None:
+        if self._launch is not None:
+            return  # a test's launcher stands in for the engine
+        from sentinel.sandbox.engine import Engine
+
+        if not Engine().ping():
+            raise EngineUnavailable("no Docker engine answers")
+
+    def _recover(self, campaign_id: str) -> None:
+        from sentinel.agent.campaign.adopt import recover_attempts
+
+        recover_attempts(self.store, self.runs_dir, campaign_id, self.events.note)
+
+    def _finish(self, campaign_id: str, reason: str) -> None:
+        """Finished, with nothing left pending: unrun proposals become `cancelled` first."""
+        cancelled = self.store.cancel_pending(campaign_id, f"not run: {reason}")
+        if cancelled:
+            self.events.note(f"{cancelled} proposal(s) not run: the campaign ended first")
+        self.store.set_campaign_state(campaign_id, "finished", reason)
+
+    def _settle_finished(self, campaign_id: str, reason: str) -> CampaignOutcome:
+        """Resume of a finished campaign: clear a dead owner and write a missing dashboard (a kill
+        right after `finished` skipped both), then report it."""
+        from sentinel.agent.dashboard import write_campaign_dashboard
+
+        self.store.cancel_pending(campaign_id, f"not run: {reason}")
+        self.store.release_dead_owner(campaign_id)
+        if not (self.runs_dir / campaign_id / "dashboard.html").is_file():
+            self.events.note(write_campaign_dashboard(self.store, campaign_id, self.runs_dir))
+        return self._outcome(campaign_id, "finished", reason)
+
     def _escalate_exhausted(self, ctx: CampaignContext) -> CampaignContext:
         """The brain has nothing left at this tier: climb one tier instead of finishing early."""
         reason = f"the brain found nothing more worth running at tier {ctx.tier}"
@@ -386,7 +416,7 @@ class CampaignRunner:
         ran = len(self.store.proposals(campaign_id, states=("finished",)))
         if ran + len(self._running) >= goal.budget.runs:
             return f"the budget of {goal.budget.runs} runs is spent"
-        elapsed_min = (self._earlier_s + time.monotonic() - self._session_start) / 60
+        elapsed_min = self.store.active_seconds(campaign_id) / 60  # only time a live owner worked
         if elapsed_min >= goal.budget.wall_minutes:
             return f"the wall-clock budget of {goal.budget.wall_minutes:g} minutes is spent"
         best = self._best(campaign_id, goal)
