@@ -27,7 +27,7 @@ from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts, read_artifa
 from sentinel.sandbox.engine import RUN_LABEL, Engine
 from sentinel.sandbox.errors import SandboxError
 from sentinel.sandbox.images import LABEL_PREFIX, RUN_REPO
-from sentinel.sandbox.run import exit_note, judge
+from sentinel.sandbox.run import STAGE_LABEL, exit_note, judge
 from sentinel.sandbox.volume import VOLUMES_DIR
 
 __all__ = ["Adopted", "adopt_finished", "approval_digest", "container_started", "recover_attempts"]
@@ -106,9 +106,43 @@ def adopt_finished(engine: Engine, run_id: str, attempt_dir: Path, approval_dige
     if record is not None:
         return _from_record(record, run_id, attempt_dir, approval_digest)
     note = _json_file(exit_note(run_id))
-    if note is not None and note.get("run_id") == run_id and note.get("stage") == "training":
+    if note is None or note.get("run_id") != run_id:
+        note = _exited_container(engine, run_id)  # killed before it even noted the exit
+    if note is not None and note.get("stage") == "training":
         return _from_note(engine, note, run_id, attempt_dir, approval_digest)
     return None
+
+
+def _exited_container(engine: Engine, run_id: str) -> dict[str, Any] | None:
+    """The same facts as an exit note, read from the engine's record of an exited container."""
+    for container_id in engine.containers_with_label(f"{RUN_LABEL}={run_id}"):
+        info = engine.container_info(container_id) or {}
+        state, labels = info.get("State") or {}, (info.get("Config") or {}).get("Labels") or {}
+        if state.get("Running") or str(state.get("StartedAt") or NEVER_STARTED).startswith(NEVER_STARTED):
+            continue
+        return {
+            "run_id": run_id,
+            "stage": labels.get(STAGE_LABEL, "training"),
+            "exit_code": state.get("ExitCode"),
+            "oom_killed": bool(state.get("OOMKilled")),
+            "timed_out": False,  # only a live host times a run out; the supervisor's exit says 124
+            "seconds": _elapsed(str(state.get("StartedAt")), str(state.get("FinishedAt"))),
+        }
+    return None
+
+
+def _elapsed(started: str, finished: str) -> float | None:
+    """Seconds between two engine timestamps (RFC 3339 with nanoseconds)."""
+    from datetime import datetime
+
+    def parse(text: str) -> datetime:
+        head, _, frac = text.rstrip("Z").partition(".")
+        return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
+
+    try:
+        return round(max(0.0, (parse(finished) - parse(started)).total_seconds()), 3)
+    except ValueError:
+        return None
 
 
 def _from_record(record: dict[str, Any], run_id: str, attempt_dir: Path, digest: str) -> Adopted | None:
