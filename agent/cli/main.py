@@ -51,9 +51,6 @@ def main() -> None:
         message = " ".join(err.format_message().split())[:500]
         click.echo(f"error: {message} (see --help)", err=True)
         sys.exit(2)
-    except cx.Abort:
-        click.echo("error: aborted", err=True)
-        sys.exit(1)
     except cx.ClickException as err:
         click.echo(f"error: {' '.join(err.format_message().split())[:500]}", err=True)
         sys.exit(err.exit_code)
