@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from sentinel.agent.configs.bounded_yaml import YamlTooComplex, bounded_loader
 from sentinel.agent.errors import BadInput
 from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
 from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS, Param
@@ -50,6 +51,7 @@ PARAM_SECTIONS = ("trainer", "model")  # `section.param` tunes one registry para
 GROUP_FOLDERS = {"model": "models", "trainer": "trainers", "monitor": "monitor"}
 
 Scalar = str | int | float | bool
+_GOAL_LOADER = bounded_loader(yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +342,9 @@ def goal_from_yaml(text: str, source: str = "goal", address: str = "", stem: str
     if len(text.encode("utf-8", "surrogatepass")) > MAX_GOAL_BYTES:
         raise BadInput(f"{source}: goal file is larger than {MAX_GOAL_BYTES} bytes")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_GOAL_LOADER)  # safe, alias-free, bounded (bounded_yaml)
+    except YamlTooComplex as err:
+        raise BadInput(f"{source}: not valid YAML here: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -11,15 +11,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
+from sentinel.agent.configs.bounded_yaml import YamlTooComplex, bounded_loader
 from sentinel.agent.errors import ConfigError
 from sentinel.sandbox.runtime.registry import GROUPS, SECTIONS
-from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml
+from sentinel.sandbox.runtime.schema import ConfigInvalid, _Loader
 
 __all__ = ["Override", "dotted_key", "parse_override", "parse_overrides"]
 
 _OVERRIDE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)=(.*)$", re.DOTALL)
 _ENTRY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 MAX_OVERRIDE_CHARS = 4096
+# The runtime's loader (1e-3 is a float, duplicate keys refused), alias-free and bounded.
+_VALUE_LOADER = bounded_loader(_Loader)
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +65,16 @@ def parse_override(text: str) -> Override:
             f"override {text!r}: unknown section {key.split('.', 1)[0]!r} ({', '.join(SECTIONS)})"
         )
     try:
-        value = load_yaml(raw)
-    except ConfigInvalid as err:
-        raise ConfigError(f"override {text!r}: value is {err}") from None
+        value = yaml.load(raw, Loader=_VALUE_LOADER)  # safe, alias-free, bounded (bounded_yaml)
+    except YamlTooComplex as err:
+        raise ConfigError(f"override {_shown(text)}: value is not valid YAML here: {err}") from None
+    except (ConfigInvalid, yaml.YAMLError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"override {_shown(text)}: value is not valid YAML: {first[:200]}") from None
+    except (RecursionError, ValueError) as err:
+        raise ConfigError(
+            f"override {_shown(text)}: value is not valid YAML ({type(err).__name__})"
+        ) from None
     return Override("set", key, value, text)
 
 
