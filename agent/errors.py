@@ -17,3 +17,9 @@ class BadInput(AgentError):
 
 class ConfigError(BadInput):
     """A config cannot be composed or does not fit the registry."""
+
+
+class EnvironmentProblem(AgentError):
+    """The input was fine but the machine refused (a full disk): exit 3, the message says what."""
+
+    exit_code = 3

@@ -93,6 +93,8 @@ def _model_class(source: str) -> str:
         tree = ast.parse(source)
     except SyntaxError as err:
         raise BadInput(f"model file does not parse: line {err.lineno}: {err.msg}") from None
+    except (MemoryError, RecursionError):  # CPython's parser on deeply nested expressions
+        raise BadInput("model file is nested too deeply to parse") from None
     modules = [
         node
         for node in tree.body
@@ -127,6 +129,16 @@ def _read_model_file(path: Path) -> tuple[str, str, str]:
     if not GENERATED_NAME.match(module):
         module = f"m_{module}"[:48]
     return module, _model_class(source), source
+
+
+def _within_host(memory_bytes: int) -> int:
+    """A memory limit above the machine's memory is no limit at all: refuse it (exit 2)."""
+    import os
+
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if memory_bytes > host:
+        raise BadInput(f"--memory {memory_bytes} bytes is more than this machine has ({host} bytes)")
+    return memory_bytes
 
 
 def _validate(source: str, filename: str) -> dict | None:
@@ -173,7 +185,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     if not request.monitor:
         config.setdefault("monitor", {})["enabled"] = False
     limits = RunLimits(
-        timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=parse_size(request.memory)
+        timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=_within_host(parse_size(request.memory))
     )
     run_id = request.run_id or new_run_id(request.experiment)
     out_dir = request.out_dir or RUNS_DIR / request.campaign / run_id

@@ -23,12 +23,38 @@ API_BASE_HELP = "--brain llm: an OpenAI-compatible server (vLLM, Ollama), e.g. h
 STYLE_HELP = "--brain llm: code (CodeAgent, default) or tools (ToolCallingAgent). Keys: SENTINEL_LLM_API_KEY."
 
 
-def _store():
+def _store(create: bool = True):
+    """The project's store; commands that only read (`status`, `resume`) never create one."""
+    from sentinel.agent.errors import BadInput
     from sentinel.agent.store import open_store
     from sentinel.sandbox.paths import RUNS_DIR
 
+    db = RUNS_DIR / "feedback.db"
+    if not create and not db.is_file():
+        raise BadInput(f"no campaigns yet: {db} does not exist (start one with `sentinel campaign run GOAL`)")
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
-    return open_store(RUNS_DIR / "feedback.db")
+    return open_store(db)
+
+
+def _check_options(parallel: int, seed: int | None = None, approval: str | None = None) -> None:
+    """Refuse bad options before anything is created: a refusal writes nothing (not even the store)."""
+    import sys
+
+    from sentinel.agent.campaign.approval import mode_of
+    from sentinel.agent.errors import BadInput
+
+    if not 1 <= parallel <= 16:
+        raise BadInput(f"--parallel must be in 1..16, got {parallel}")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise BadInput(f"--seed must be an integer in 0..2**63-1, got {seed}")
+    if approval is None:
+        return
+    if mode_of(approval) == "callback":
+        from sentinel.agent.campaign.approval.factory import load_policy
+
+        load_policy(approval)  # an unloadable policy is bad input now, not after the store exists
+    elif mode_of(approval) == "terminal" and (sys.stdin is None or not sys.stdin.isatty()):
+        raise BadInput("--approval terminal needs a terminal on stdin; use --approval offline instead")
 
 
 def _runner(brain: str, approval: str, parallel: int, llm: tuple, events):
@@ -111,6 +137,7 @@ def run(
     from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
 
     with mapped_errors():
+        _check_options(parallel, seed, approval)
         loaded = load_goal(goal, PROJECT_ROOT / "campaigns")
         check_goal_configs(loaded, CONFIGS_DIR)
         if budget is not None:
@@ -139,7 +166,8 @@ def resume(
     from sentinel.agent.errors import BadInput
 
     with mapped_errors():
-        store = _store()
+        _check_options(parallel)
+        store = _store(create=False)
         if campaign is None:
             open_ones = store.list_campaigns(states=("running", "paused", "failed"))
             if not open_ones:
@@ -178,7 +206,7 @@ def status(
     from sentinel.agent.errors import BadInput
 
     with mapped_errors():
-        store = _store()
+        store = _store(create=False)
         if campaign is None:
             every = store.list_campaigns()
             if not every:

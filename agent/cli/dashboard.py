@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from sentinel.agent.cli._exit import mapped_errors
 from sentinel.agent.cli._output import console
+
+MAX_NAME_BYTES = 255
+
+
+def check_campaign_id(campaign: str) -> None:
+    from sentinel.agent.errors import BadInput
+    from sentinel.agent.store._values import PATTERNS
+
+    if not PATTERNS["campaign_id"].fullmatch(campaign):
+        shown = repr(campaign[:40]) + ("..." if len(campaign) > 40 else "")
+        raise BadInput(f"{shown} is not a campaign id (see `sentinel campaign status`)")
+
+
+def _check_out(out: Path) -> None:
+    """--out names a file in an existing folder: the folder is never created, a folder is refused."""
+    from sentinel.agent.errors import BadInput
+
+    if len(out.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise BadInput(f"--out file name is longer than {MAX_NAME_BYTES} bytes")
+    if out.is_dir():
+        raise BadInput(f"--out {out} is a folder; name the HTML file to write")
+    if not out.parent.is_dir():
+        raise BadInput(f"--out {out}: folder {out.parent} does not exist (it is not created)")
+
+
+@contextmanager
+def _written(target: Path) -> Iterator[None]:
+    """File-system refusals as one line: a folder you may not write is bad input (exit 2), a full
+    disk is the environment (exit 3). The writer is atomic, so nothing half-written stays."""
+    from sentinel.agent.errors import BadInput, EnvironmentProblem
+
+    try:
+        yield
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        if err.errno in {errno.ENOSPC, errno.EDQUOT, errno.EIO}:
+            raise EnvironmentProblem(f"cannot write {target}: {why}") from None
+        raise BadInput(f"cannot write {target}: {why}") from None
 
 
 def dashboard(
@@ -26,16 +67,18 @@ def dashboard(
     from sentinel.sandbox.paths import RUNS_DIR
 
     with mapped_errors():
+        check_campaign_id(campaign)  # a 5000-character id is bad input, not a path to try
         db = RUNS_DIR / "feedback.db"
         if not db.is_file():
             raise BadInput(f"no campaigns yet: {db} does not exist (start one with `sentinel campaign run`)")
-        store = open_store(db)
         target = out or RUNS_DIR / campaign / "dashboard.html"
-        if target.is_dir():
-            raise BadInput(f"--out {target} is a folder; name the HTML file to write")
+        if out is not None:
+            _check_out(out)
+        store = open_store(db)
         store.get_campaign(campaign)  # an unknown id is bad input (exit 2), before anything is written
-        written = write_dashboard(store, campaign, target, RUNS_DIR)
-        exported = export_mlflow(store, campaign, mlflow, RUNS_DIR) if mlflow is not None else None
+        with _written(target):
+            written = write_dashboard(store, campaign, target, RUNS_DIR)
+            exported = export_mlflow(store, campaign, mlflow, RUNS_DIR) if mlflow is not None else None
     console.print(f"dashboard: {written}")
     if exported is not None:
         console.print(

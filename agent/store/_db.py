@@ -97,6 +97,9 @@ class Database:
         self._lock = threading.RLock()
         self._migrations = load_migrations() if migrations is None else migrations
         self.latest = 1 + len(self._migrations)
+        if self.path.is_symlink() and not self.path.exists():
+            # SQLite would create a new, empty store wherever the dangling link points.
+            raise NotAStore(self.path, "it is a symbolic link to a file that does not exist")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
