@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
+from sentinel.agent.review import printable
 from sentinel.agent.store import Claim, RunRecord
 
 
@@ -39,11 +42,13 @@ class LiveView:
         self.progress.stop()
 
     def note(self, message: str) -> None:
-        self.console.print(f"[cyan]•[/] {message}", markup=True, highlight=False)
+        # Notes quote a brain's rationale (an LLM's text): no markup, no control characters.
+        self.console.print(Text("• ", style="cyan") + Text(printable(message)), highlight=False)
 
     def run_started(self, claim: Claim, config: dict[str, Any] | None) -> None:
         with self._lock:
-            label = f"run {claim.proposal.seq} {' '.join(claim.proposal.override_args())}"[:90]
+            label = printable(f"run {claim.proposal.seq} {' '.join(claim.proposal.override_args())}")[:90]
+            label = escape(label)  # progress descriptions are rendered as markup
             self._tasks[claim.run.run_id] = self.progress.add_task(label, total=None)
 
     def run_progress(self, run_id: str, artifacts_dir: Path, config: dict[str, Any]) -> None:

@@ -83,6 +83,7 @@ def run(
 ) -> None:
     """Train EXPERIMENT in a hardened container and print the result."""
     from sentinel.agent.launch import LaunchRequest, launch_run
+    from sentinel.agent.review import printable
 
     if unsafe_skip_validation:
         err_console.print(f"[bold red]{UNSAFE_WARNING}[/]")
@@ -127,5 +128,6 @@ def run(
         console.print(_result_table(outcome))
         if outcome.status not in {"completed"} and outcome.result is not None and outcome.result.log_tail:
             err_console.print("[dim]last lines of the run's output:[/]")
-            err_console.print(outcome.result.log_tail[-2000:], markup=False, highlight=False)
+            # The run's own output is hostile: escape sequences must not reach the operator's terminal.
+            err_console.print(printable(outcome.result.log_tail[-2000:]), markup=False, highlight=False)
     raise typer.Exit(0 if outcome.status == "completed" else EXIT_FAILED)

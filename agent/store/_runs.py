@@ -328,7 +328,7 @@ class RunsMixin(StoreBase):
         self,
         now: float | None = None,
         max_age_s: float = DEFAULT_STALE_S,
-        max_attempts: int = 3,
+        max_attempts: int = 5,
         campaign_id: str | None = None,
         started: Mapping[str, bool] | None = None,
     ) -> list[tuple[StaleRun, str]]:

@@ -72,6 +72,10 @@ def open_store(path: Path | str) -> FeedbackStore:
     Keyed by pid as well, so a forked child opens its own connection instead of sharing the
     parent's (SQLite connections must not cross a fork).
     """
+    if Path(path).is_symlink() and not Path(path).exists():  # resolving would hide the dangling link
+        from sentinel.agent.store.errors import NotAStore
+
+        raise NotAStore(Path(path), "it is a symbolic link to a file that does not exist")
     key = (os.getpid(), Path(path).resolve())
     with _OPEN_LOCK:
         store = _OPEN.get(key)
