@@ -202,8 +202,13 @@ class Engine:
         return data[-max_bytes:]
 
     def remove_container(self, container_id: str) -> None:
+        """Gone afterwards, or being removed by another process already (reapers race)."""
         with _translated("remove a container"), suppress(docker.errors.NotFound):
-            self._client.api.remove_container(container_id, force=True, v=True)
+            try:
+                self._client.api.remove_container(container_id, force=True, v=True)
+            except docker.errors.APIError as err:
+                if "already in progress" not in str(err):
+                    raise
 
     def containers_with_label(self, label: str) -> list[str]:
         with _translated("list containers"):

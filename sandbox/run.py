@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
 from sentinel.sandbox.engine import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, Engine
-from sentinel.sandbox.errors import SandboxError
+from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
 from sentinel.sandbox.images import EVAL_REPO, RUN_REPO
 from sentinel.sandbox.scoring import TrustedMetrics
@@ -98,6 +98,17 @@ def _judge_artifacts(status: str, artifacts: RunArtifacts) -> tuple[str, str] | 
         if artifacts.summary.status != status:
             return "artifact_rejected", "summary.json status disagrees with the observed exit code"
     return None
+
+
+def judge(
+    exit_code: int | None, oom: bool, timed_out: bool, artifacts: RunArtifacts | None
+) -> tuple[str, str]:
+    """(status, reason) of a training container from what the host saw and what the reader found;
+    the same verdict `run_container` gives, for a run adopted after its host died."""
+    status, reason = _status_from_observation(exit_code, oom, timed_out)
+    if artifacts is None:
+        return status, reason
+    return _judge_artifacts(status, artifacts) or (status, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,27 +276,35 @@ def reap_orphans(engine: Engine) -> list[str]:
     reaped: list[str] = []
     now = time.time()
     for container_id in engine.containers_with_label(RUN_LABEL):
-        labels = engine.container_labels(container_id)
-        if labels is None:
-            continue  # ended and removed meanwhile: nothing to reap
-        if not _owner_dead(labels):
-            if _expired(labels, now):
-                engine.kill(container_id)  # its host is alive and will record it as it ends
+        try:  # other Sentinel processes reap the same engine: losing a race is not an error
+            labels = engine.container_labels(container_id)
+            if labels is None:
+                continue  # ended and removed meanwhile: nothing to reap
+            if not _owner_dead(labels):
+                if _expired(labels, now):
+                    engine.kill(container_id)  # its host is alive and will record it as it ends
+                continue
+            engine.remove_container(container_id)
+            engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
+            engine.remove_image(f"{EVAL_REPO}:{labels.get(RUN_LABEL, '')}")
+        except EngineUnavailable:
+            raise
+        except SandboxError:
             continue
-        engine.remove_container(container_id)
-        engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
-        engine.remove_image(f"{EVAL_REPO}:{labels.get(RUN_LABEL, '')}")
         reaped.append(labels.get(RUN_LABEL, container_id[:12]))
     for image_id in engine.images_with_label(OWNER_LABEL):
         try:
             labels = engine.image_labels(image_id)
-        except SandboxError:
-            continue  # removed meanwhile
-        run_id = labels.get(RUN_LABEL, "")
-        if run_id and _owner_dead(labels):
+            run_id = labels.get(RUN_LABEL, "")
+            if not run_id or not _owner_dead(labels):
+                continue
             for repo in (EVAL_REPO, RUN_REPO):  # the evaluation layer first: it sits on the run's
                 engine.remove_image(f"{repo}:{run_id}")
-            reaped.append(run_id)
+        except EngineUnavailable:
+            raise
+        except SandboxError:
+            continue  # removed meanwhile, or still in use by a container being removed
+        reaped.append(run_id)
     for run_id in leftover_volumes():
         if run_id.endswith((".owner", ".exit", ".exit.tmp")):
             continue
