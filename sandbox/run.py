@@ -312,7 +312,10 @@ def reap_orphans(engine: Engine) -> list[str]:
         owner = owner_file.read_text().strip() if owner_file.exists() else ""
         if owner.isdigit() and _pid_alive(int(owner)):
             continue
-        remove_volume(run_id)
+        try:
+            remove_volume(run_id)
+        except SandboxError:
+            continue  # another reaper is unmounting it right now
         owner_file.unlink(missing_ok=True)
         exit_note(run_id).unlink(missing_ok=True)
         reaped.append(run_id)
