@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.agent.store import FINISHED_STATUSES, FeedbackStore, ProposalRecord
+from sentinel.sandbox import engine as engine_module
 from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts, read_artifacts
 from sentinel.sandbox.engine import RUN_LABEL, Engine
 from sentinel.sandbox.errors import SandboxError
@@ -34,6 +35,7 @@ __all__ = ["Adopted", "adopt_finished", "approval_digest", "container_started", 
 
 MAX_RECORD_BYTES = 256 * 1024
 NOT_EVALUATED = "not ranked: the host died during its trusted evaluation"
+NEVER_EVALUATED = "not ranked: the host died before its trusted evaluation"
 NEVER_STARTED = "0001-01-01"  # the engine's StartedAt of a container that was created only
 
 
@@ -211,7 +213,7 @@ def _from_note(
         return None
     return Adopted(
         status=status,
-        reason=f"{reason}; {NOT_EVALUATED}",
+        reason=f"{reason}; {NEVER_EVALUATED}",
         exit_code=exit_code,
         seconds=_seconds(note.get("seconds")),
         image=f"{RUN_REPO}:{run_id}",
@@ -239,7 +241,7 @@ def recover_attempts(
     dead, reap what dead hosts left, then requeue the rest (counting only started attempts)."""
     from sentinel.sandbox.run import clear_exit_note, reap_orphans
 
-    engine = Engine()
+    engine = engine_module.Engine()  # looked up at call time: tests fake the engine at this seam
     started: dict[str, bool] = {}
     for stale in store.stale_runs(campaign_id=campaign_id):
         if stale.owner_alive is not False:
