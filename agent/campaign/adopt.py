@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentinel.agent.goals import SandboxSettings
 from sentinel.agent.store import FINISHED_STATUSES, FeedbackStore, ProposalRecord
 from sentinel.sandbox import engine as engine_module
 from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts, read_artifacts
@@ -235,7 +236,11 @@ def approval_digest(store: FeedbackStore, proposal: ProposalRecord) -> str:
 
 
 def recover_attempts(
-    store: FeedbackStore, runs_dir: Path, campaign_id: str, note: Callable[[str], None]
+    store: FeedbackStore,
+    runs_dir: Path,
+    campaign_id: str,
+    note: Callable[[str], None],
+    sandbox: SandboxSettings | None = None,
 ) -> None:
     """Before a resumed loop does anything new: adopt attempts that finished while their host was
     dead, reap what dead hosts left, then requeue the rest (counting only started attempts)."""
@@ -252,6 +257,8 @@ def recover_attempts(
         if found is None:
             started[stale.run_id] = container_started(engine, stale.run_id, attempt_dir)
             continue
+        if sandbox is not None and found.trusted is None and found.status in {"completed", "diverged"}:
+            found = evaluate_adopted(engine, found, stale.run_id, attempt_dir, sandbox)
         store.record_run(
             stale.run_id,
             found.status,
@@ -272,3 +279,65 @@ def recover_attempts(
         note(f"cleaned up {len(reaped)} container(s), image(s) or volume(s) left by dead processes")
     for stale, action in store.recover_stale(campaign_id=campaign_id, started=started):
         note(f"run {stale.run_id} was interrupted ({stale.cause}); {action}")
+
+
+def evaluate_adopted(
+    engine: Engine, found: Adopted, run_id: str, attempt_dir: Path, sandbox: SandboxSettings
+) -> Adopted:
+    """Run the trusted evaluation the dead host never finished, from the attempt's own image
+    (still on the engine: adoption comes before reaping). Training is not repeated; when the
+    image is gone or the evaluation cannot run, the run stays recorded and unranked."""
+    import dataclasses
+
+    import yaml
+
+    from sentinel.sandbox.errors import EngineUnavailable
+    from sentinel.sandbox.evaluation import evaluate_run
+    from sentinel.sandbox.paths import DATA_DIR
+    from sentinel.sandbox.run import RunResult
+    from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
+
+    image = f"{RUN_REPO}:{run_id}"
+    try:
+        labels = engine.image_labels(image)
+        config = yaml.safe_load((attempt_dir / "config.yaml").read_text(encoding="utf-8"))
+        dataset = str(config["dataset"]["name"])
+        limits = RunLimits(
+            timeout_s=sandbox.timeout_s, cpus=sandbox.cpus, memory_bytes=parse_size(sandbox.memory)
+        )
+        spec = RunSpec(
+            run_id=run_id,
+            image=image,
+            data_dir=DATA_DIR,
+            isolation=found.isolation or sandbox.isolation,
+            limits=limits,
+            labels=tuple(
+                sorted((k.removeprefix(LABEL_PREFIX), v) for k, v in labels.items() if k != RUN_LABEL)
+            ),
+        )
+        result = RunResult(
+            run_id=run_id,
+            status=found.status,
+            reason=found.reason.split("; not ranked", 1)[0],
+            exit_code=found.exit_code,
+            oom_killed=False,
+            timed_out=False,
+            isolation=spec.isolation,
+            image=image,
+            seconds=found.seconds or 0.0,
+            out_dir=attempt_dir,
+            log_tail="",
+            artifacts=found.artifacts,
+        )
+        evaluated = evaluate_run(engine, result, spec, dataset)
+    except EngineUnavailable:
+        raise
+    except (SandboxError, OSError, ValueError, KeyError, TypeError, yaml.YAMLError):
+        return found
+    trusted = evaluated.trusted.values if evaluated.trusted is not None else None
+    return dataclasses.replace(
+        found,
+        status=evaluated.status,
+        reason=f"{evaluated.reason} (adopted after the host died; evaluated on resume)",
+        trusted=dict(trusted) if trusted is not None else None,
+    )

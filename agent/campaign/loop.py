@@ -354,7 +354,8 @@ class CampaignRunner:
     def _recover(self, campaign_id: str) -> None:
         from sentinel.agent.campaign.adopt import recover_attempts
 
-        recover_attempts(self.store, self.runs_dir, campaign_id, self.events.note)
+        goal = self._goal(campaign_id)
+        recover_attempts(self.store, self.runs_dir, campaign_id, self.events.note, goal.sandbox)
 
     def _finish(self, campaign_id: str, reason: str) -> None:
         """Finished, with nothing left pending: unrun proposals become `cancelled` first."""
