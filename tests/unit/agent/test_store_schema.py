@@ -205,3 +205,18 @@ def test_processes_creating_one_new_file_at_once_agree(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
     conn.close()
+
+
+def test_the_version_2_asset_upgrades_to_the_current_schema(tmp_path: Path) -> None:
+    """v2.db (written by schema version 2, before 0003) upgrades in place and keeps its rows."""
+    copy = tmp_path / "v2.db"
+    shutil.copy(ASSETS / "v2.db", copy)
+    with FeedbackStore(copy) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        campaign = store.get_campaign("v1-campaign")
+        assert campaign.seed == 3 and campaign.active_s == 0.0
+        assert len(store.proposals("v1-campaign")) >= 3
+        row = store._db.conn.execute("SELECT COUNT(*), COUNT(container_started) FROM runs").fetchone()
+        assert row[0] >= 1 and row[1] == 0  # not known for runs recorded before 0003
+    FeedbackStore(tmp_path / "fresh.db").close()
+    assert schema_of(copy) == schema_of(tmp_path / "fresh.db")
