@@ -36,6 +36,14 @@ def _store(create: bool = True):
     return open_store(db)
 
 
+def _check_engine() -> None:
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.errors import EngineUnavailable
+
+    if not Engine().ping():
+        raise EngineUnavailable("no Docker engine answers")
+
+
 def _check_options(parallel: int, seed: int | None = None, approval: str | None = None) -> None:
     """Refuse bad options before anything is created: a refusal writes nothing (not even the store)."""
     import sys
@@ -142,6 +150,7 @@ def run(
         check_goal_configs(loaded, CONFIGS_DIR)
         if budget is not None:
             loaded = loaded.with_budget(budget)
+        _check_engine()  # no engine: exit 3 before the store or the campaign exists
         outcome = _drive(
             lambda r: r.start(loaded, seed),
             loaded.metric.name,

@@ -82,6 +82,7 @@ def world(tmp_path_factory) -> dict[str, Path]:
     return {"root": root, "inputs": inputs, "fresh": fresh, "stored": stored, "dangling": dangling}
 
 
+GARBAGE = (("DOCKER_HOST", "garbage://x"),)
 NOWHERE = f"/nonexistent-{secrets.token_hex(4)}"
 
 
@@ -111,6 +112,8 @@ def _rows(world: dict[str, Path]) -> list[tuple[Row, str]]:
             Row("DOCKER_HOST garbage", ("sandbox", "run", "digits"), 3, (("DOCKER_HOST", "garbage://x"),)),
             "fresh",
         ),
+        (Row("campaign run, DOCKER_HOST garbage", ("campaign", "run", "digits:quick"), 3, GARBAGE), "fresh"),
+        (Row("campaign run, engine down", ("campaign", "run", "digits:quick"), 3), "fresh"),
         (Row("--parallel 0", ("campaign", "run", "digits:quick", "--parallel", "0"), 2), "fresh"),
         (Row("--parallel -1", ("campaign", "run", "digits:quick", "--parallel", "-1"), 2), "fresh"),
         (Row("--parallel 17", ("campaign", "run", "digits:quick", "--parallel", "17"), 2), "fresh"),
@@ -120,7 +123,8 @@ def _rows(world: dict[str, Path]) -> list[tuple[Row, str]]:
         (Row("status on a fresh project", ("campaign", "status"), 2), "fresh"),
         (Row("resume on a fresh project", ("campaign", "resume"), 2), "fresh"),
         (Row("review approve -5", ("review", "approve", "-5"), 2), "fresh"),
-        (Row("dangling feedback.db link", ("campaign", "run", "digits:quick"), 2), "dangling"),
+        (Row("dangling feedback.db link: status", ("campaign", "status"), 2), "dangling"),
+        (Row("dangling feedback.db link: resume", ("campaign", "resume"), 2), "dangling"),
         (Row("dashboard 5000-char id", ("dashboard", "c" * 5000), 2), "stored"),
         (Row("dashboard unknown id", ("dashboard", "no-such-campaign"), 2), "stored"),
         (
@@ -168,17 +172,40 @@ def _tree(root: Path) -> dict[str, tuple[int, int] | None]:
     }
 
 
+# A small measuring parent: a child forked from pytest itself would count pytest's memory in its
+# peak RSS (ru_maxrss covers the time before exec), so a fresh, tiny interpreter forks it instead.
+MEASURE = """
+import json, os, sys
+devnull = os.open(os.devnull, os.O_WRONLY)
+pid = os.fork()
+if pid == 0:
+    os.dup2(devnull, 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+"""
+
+
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, float, float, float]:
     """(exit code, stderr, wall s, CPU s, peak RSS MB) of one CLI call."""
+    import json
+
+    began = time.monotonic()
     with tempfile.TemporaryFile("w+") as err:  # unnamed: nothing appears in a watched folder
-        began = time.monotonic()
-        proc = subprocess.Popen([*SENTINEL, *args], stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.monotonic() - began
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, *SENTINEL, *args],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=env,
+            cwd=cwd,
+            text=True,
+            check=True,
+        )
         err.seek(0)
         text = err.read()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, text, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    wall = time.monotonic() - began
+    code, cpu, rss_kb = json.loads(done.stdout)
+    return code, text, wall, cpu, rss_kb / 1024
 
 
 @pytest.fixture
@@ -231,3 +258,13 @@ def test_every_bad_input_is_one_line_with_its_exit_code_and_writes_nothing(world
         assert not (world["dangling"] / "runs" / "missing.db").exists()
     with capsys.disabled():
         print("\n" + "\n".join(report))
+
+
+def test_a_dangling_store_link_is_refused_not_followed(tmp_path):
+    from sentinel.agent.store import NotAStore, open_store
+
+    link = tmp_path / "feedback.db"
+    link.symlink_to(tmp_path / "elsewhere" / "missing.db")
+    with pytest.raises(NotAStore):
+        open_store(link)
+    assert not (tmp_path / "elsewhere").exists()
