@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sentinel.agent.brains._base import Brain, CampaignContext
-from sentinel.agent.campaign.adopt import approval_digest
 from sentinel.agent.campaign.approval import ApprovalHook
 from sentinel.agent.drift import assess_campaign
 from sentinel.agent.errors import AgentError, BadInput
@@ -306,6 +305,7 @@ class CampaignRunner:
         self._running[claim.run.run_id] = pool.submit(self._run_one, campaign_id, goal, claim)
 
     def _run_one(self, campaign_id: str, goal: CampaignGoal, claim: Claim) -> None:
+        from sentinel.agent.campaign.adopt import approval_digest  # imports docker: only when running
         from sentinel.agent.launch import LaunchRequest, launch_run
 
         launch = self._launch or launch_run
