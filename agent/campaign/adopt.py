@@ -257,6 +257,7 @@ def recover_attempts(
         if found is None:
             started[stale.run_id] = container_started(engine, stale.run_id, attempt_dir)
             continue
+        _release_leftover_volume(stale.run_id)  # copied already; the evaluation needs the name
         if sandbox is not None and found.trusted is None and found.status in {"completed", "diverged"}:
             found = evaluate_adopted(engine, found, stale.run_id, attempt_dir, sandbox)
         store.record_run(
@@ -341,3 +342,14 @@ def evaluate_adopted(
         reason=f"{evaluated.reason} (adopted after the host died; evaluated on resume)",
         trusted=dict(trusted) if trusted is not None else None,
     )
+
+
+def _release_leftover_volume(run_id: str) -> None:
+    """The dead host's artifact volume for this attempt (its files are in the run folder now)."""
+    from sentinel.sandbox.volume import remove_volume
+
+    try:
+        remove_volume(run_id)
+    except SandboxError:
+        return  # a reaper is at it; the evaluation then fails and the run stays unranked
+    (VOLUMES_DIR / f"{run_id}.owner").unlink(missing_ok=True)

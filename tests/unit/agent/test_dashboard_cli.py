@@ -46,6 +46,9 @@ def test_writes_the_default_page(runs_dir: Path) -> None:
 
 def test_out_and_mlflow(runs_dir: Path, tmp_path: Path) -> None:
     out, mlruns = tmp_path / "site" / "c.html", tmp_path / "mlruns"
+    refused = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out)])
+    assert refused.exit_code == 2 and not out.parent.exists()  # --out's folder is never created
+    out.parent.mkdir()
     result = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out), "--mlflow", str(mlruns)])
     assert result.exit_code == 0, result.output
     assert out.is_file() and (mlruns / "0" / "meta.yaml").is_file()
