@@ -103,11 +103,16 @@ def container_started(engine: Engine, run_id: str, attempt_dir: Path) -> bool:
     return False
 
 
-def adopt_finished(engine: Engine, run_id: str, attempt_dir: Path, approval_digest: str) -> Adopted | None:
-    """The attempt's result when its training container finished, else None (run it again)."""
+def adopt_finished(
+    engine: Engine, run_id: str, attempt_dir: Path, approval_digest: str, config_sha256: str | None = None
+) -> Adopted | None:
+    """The attempt's result when its training container finished, else None (run it again).
+
+    `config_sha256` is the digest the proposal was validated with; run.json must carry it (or,
+    from a launch that digests the config text alone, the sha256 of the attempt's config.yaml)."""
     record = _json_file(attempt_dir / "run.json")
     if record is not None:
-        return _from_record(record, run_id, attempt_dir, approval_digest)
+        return _from_record(record, run_id, attempt_dir, approval_digest, config_sha256)
     note = _json_file(exit_note(run_id))
     if note is None or note.get("run_id") != run_id:
         note = _exited_container(engine, run_id)  # killed before it even noted the exit
@@ -148,12 +153,15 @@ def _elapsed(started: str, finished: str) -> float | None:
         return None
 
 
-def _from_record(record: dict[str, Any], run_id: str, attempt_dir: Path, digest: str) -> Adopted | None:
+def _from_record(
+    record: dict[str, Any], run_id: str, attempt_dir: Path, digest: str, config_sha256: str | None
+) -> Adopted | None:
     status = record.get("status")
+    config_digests = {_sha256(attempt_dir / "config.yaml"), config_sha256} - {None}
     if (
         record.get("run_id") != run_id
         or record.get("approval_digest") != digest
-        or record.get("config_sha256") != _sha256(attempt_dir / "config.yaml")
+        or record.get("config_sha256") not in config_digests
         or status not in FINISHED_STATUSES
         or status in {"killed", "rejected_by_validator", "rejected_by_reviewer"}
     ):
@@ -253,7 +261,8 @@ def recover_attempts(
             continue
         run = store.get_run(stale.run_id)
         attempt_dir = runs_dir / campaign_id / stale.run_id
-        found = adopt_finished(engine, stale.run_id, attempt_dir, approval_digest(store, run.proposal))
+        digest = approval_digest(store, run.proposal)
+        found = adopt_finished(engine, stale.run_id, attempt_dir, digest, run.proposal.config_sha256)
         if found is None:
             started[stale.run_id] = container_started(engine, stale.run_id, attempt_dir)
             continue
