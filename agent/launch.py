@@ -154,7 +154,7 @@ def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
 def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
     from sentinel.agent.configs import compose
     from sentinel.sandbox.engine import Engine
-    from sentinel.sandbox.evaluation import evaluate_run
+    from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
@@ -232,9 +232,12 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.yaml").write_text(config_text)
         poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
-        result = run_container(engine, spec, out_dir, on_poll=poll)
-        if request.trusted_evaluation:
-            result = evaluate_run(engine, result, spec, config["dataset"]["name"], request.keep_image)
+        if request.trusted_evaluation:  # started first: it gets ready while training runs
+            cap = int(float(config["trainer"].get("checkpoint_max_mb", 16.0)) * 1024 * 1024)
+            with PendingEvaluation(engine, spec, config["dataset"]["name"], cap) as evaluation:
+                result = evaluation.finish(run_container(engine, spec, out_dir, on_poll=poll))
+        else:
+            result = run_container(engine, spec, out_dir, on_poll=poll)
     finally:
         if not request.keep_image:
             engine.remove_image(run_image.tag)

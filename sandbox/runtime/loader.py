@@ -29,8 +29,8 @@ class ModelLoadError(RuntimeError):
     """The model named by the config cannot be imported or built (one line, no source text)."""
 
 
-def load_dataset(section: dict[str, Any], data_root: Path) -> ArrayDataset:
-    return ArrayDataset(data_root, section["name"])
+def load_dataset(section: dict[str, Any], data_root: Path, train: bool = True) -> ArrayDataset:
+    return ArrayDataset(data_root, section["name"], train=train)
 
 
 def build_model(section: dict[str, Any], data: ArrayDataset, generated_dir: Path) -> torch.nn.Module:
