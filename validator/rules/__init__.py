@@ -11,6 +11,7 @@ from sentinel.validator.rules.attributes import AttributeRule
 from sentinel.validator.rules.bounded import BoundedRule
 from sentinel.validator.rules.class_access import ClassAccessRule
 from sentinel.validator.rules.classes import ClassRule
+from sentinel.validator.rules.configs import ConfigRule
 from sentinel.validator.rules.container_keys import ContainerKeyRule
 from sentinel.validator.rules.contract import ContractRule
 from sentinel.validator.rules.decorators import DecoratorRule
@@ -49,4 +50,5 @@ RULES: tuple[Rule, ...] = (
     ContainerKeyRule(),  # SV114
     BoundedRule(),  # SV115
     MemberRule(),  # SV116
+    ConfigRule(),  # SV117
 )

@@ -12,6 +12,9 @@ introspection attributes) are left to it.
 `register_buffer`, `register_parameter`, `register_module` and `add_module` store under the
 name they are given, so that name must be an identifier-like literal (or an f-string that
 starts with a letter, as in `f"block{i}"`): never a computed string that could be a dunder.
+The weight reparametrizations (`nn.utils.weight_norm`, `spectral_norm`,
+`nn.utils.parametrizations.*`) read and replace the attribute named by their `name`
+argument with getattr/setattr, so that argument, when given, must be a literal identifier.
 """
 
 from __future__ import annotations
@@ -38,6 +41,19 @@ _WHY = {
 }
 
 
+REPARAMETRIZATIONS = frozenset(
+    {
+        "torch.nn.utils.weight_norm",
+        "torch.nn.utils.spectral_norm",
+        "torch.nn.utils.remove_weight_norm",
+        "torch.nn.utils.remove_spectral_norm",
+        "torch.nn.utils.parametrizations.weight_norm",
+        "torch.nn.utils.parametrizations.spectral_norm",
+        "torch.nn.utils.parametrizations.orthogonal",
+    }
+)
+
+
 class MemberRule(Rule):
     code = "SV116"
     summary = "members the member audit refuses (hooks, raw memory, getattr by string, ...) by name"
@@ -57,6 +73,14 @@ class MemberRule(Rule):
                     yield ctx.at(
                         self.code, call.args[0], f'{name} needs a literal identifier name (or f"name{{i}}")'
                     )
+        for call in ctx.nodes(ast.Call):
+            assert isinstance(call, ast.Call)
+            step = ctx.qualified(call.func)
+            if step is None or step.kind != "member" or step.path not in REPARAMETRIZATIONS:
+                continue
+            names = [k.value for k in call.keywords if k.arg == "name"] + call.args[1:2]
+            if any(k.arg is None for k in call.keywords) or any(literal_key(n) is None for n in names):
+                yield ctx.at(self.code, call, f"{step.path} takes a literal parameter name (name='weight')")
 
 
 def _static_name(node: ast.expr) -> bool:

@@ -8,6 +8,9 @@ under a name no static check can follow. Chains are resolved from the import the
 so aliases change nothing: `import torch as t; t.hub.load`, `from torch import hub`,
 `nn = torch.nn` and `F.torch.load` are all refused. Imported objects are read-only:
 assigning to `torch.x` or `nn.Module.forward` would monkeypatch the trainer.
+Annotations are exempt from the member allowlist (`x: np.ndarray`, `-> torch.Tensor`): they
+are type expressions (SV108: names, attribute chains, subscripts, `|`, no calls, no dunders
+or private names) that nothing in the runtime evaluates as code; see docs/security.md.
 """
 
 from __future__ import annotations
@@ -29,14 +32,17 @@ class ModuleApiRule(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         yield from self._from_imports(ctx)
+        annotations = ctx.annotation_nodes
         for node in ctx.nodes(ast.Attribute):
             assert isinstance(node, ast.Attribute)
+            if node in annotations:
+                continue
             if ctx.is_chain_top(node):
                 yield from self._chain(ctx, node)
         for node in ctx.nodes(ast.Name):
             assert isinstance(node, ast.Name)
             binding = ctx.import_of(node) if isinstance(node.ctx, ast.Load) else None
-            if binding is None:
+            if binding is None or node in annotations:
                 continue
             kind = classify(binding.target)
             parent = ctx.parent(node)
