@@ -38,6 +38,7 @@ _WHY = {
     "serialization": "reads or writes the model's serialized state",
     "autograd": "touches gradients or the autograd graph, which the trainer owns",
     "global_state": "changes interpreter- or process-wide state",
+    "introspection": "walks classes",
 }
 
 

@@ -35,6 +35,8 @@ ALLOWED_BUILTINS = frozenset(
         "print",
         # super() for nn.Module.__init__; staticmethod is an inert wrapper (decorator rule)
         "super", "staticmethod",
+        # property only as a method decorator (checked below; setters are SV109's)
+        "property",
         # exceptions a constructor raises on bad params
         "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "IndexError",
         "KeyError", "AssertionError",
@@ -77,6 +79,10 @@ class NameRule(Rule):
                 yield ctx.at(self.code, node, f"builtin {node.id!r} is not allowed: it {why}")
             elif resolution.kind == "undefined":
                 yield ctx.at(self.code, node, f"name {node.id!r} is not defined in this file")
+            elif node.id == "property" and resolution.kind == "builtin":
+                parent = ctx.parent(node)
+                if not (isinstance(parent, ast.FunctionDef) and node in parent.decorator_list):
+                    yield ctx.at(self.code, node, "property may only be used as a method decorator")
             elif node.id == "print" and resolution.kind == "builtin":
                 call = ctx.parent(node)
                 if not (isinstance(call, ast.Call) and call.func is node):

@@ -20,6 +20,7 @@ rest by name everywhere by SV116, because the validator cannot type every value)
 - serialization: state dicts, pickling helpers, files.
 - autograd: gradients and the graph (`grad`, `grad_fn`, `backward`, `zero_grad`): the trainer
   owns them; a model that reads or rewrites them can fake training.
+- introspection: class walking (`mro`, reachable through a metaclass).
 - global_state: registration in interpreter-wide tables (`ABCMeta.register`), compilation,
   distributed replication.
 
@@ -52,6 +53,7 @@ REFUSED: dict[str, frozenset[str]] = {
         {"state_dict", "load_state_dict", "module_load", "dump", "dumps", "tofile", "load", "save"}
     ),
     "autograd": frozenset({"grad", "grad_fn", "backward", "zero_grad", "reinforce", "retain_grad"}),
+    "introspection": frozenset({"mro"}),
     "global_state": frozenset(
         {"register", "compile", "convert_sync_batchnorm", "parallel_apply", "replicate"}
     ),
@@ -104,7 +106,8 @@ def generate() -> dict[str, Any]:
     classes = allowed_classes()
     members: dict[str, str] = {}
     for cls in classes.values():
-        for name in dir(cls):
+        # Attributes of the metaclass are reachable through the class too (`Mapping.register`).
+        for name in {*dir(cls), *dir(type(cls))}:
             members[name] = classify_member(name)
     # What an nn class brings beyond nn.Module: the names a subclass would override.
     base = set(dir(torch.nn.Module))
