@@ -208,9 +208,10 @@ DATA = "from dataclasses import dataclass\n"
 
 def test_config_classes_accepted() -> None:
     top = (
-        "class Cfg(NamedTuple):\n    width: int = 32\n    act: str = 'gelu'\n    drop: Optional[float] = None\n\n\n"
-        '@dataclass(frozen=True)\nclass Opt:\n    """Options."""\n    depth: int = 2\n    scale: float = -1.5\n'
-        "    kernel: tuple = (3, 5)"
+        "class Cfg(NamedTuple):\n    width: int = 32\n    act: str = 'gelu'\n"
+        "    drop: Optional[float] = None\n\n\n"
+        '@dataclass(frozen=True)\nclass Opt:\n    """Options."""\n    depth: int = 2\n'
+        "    scale: float = -1.5\n    kernel: tuple = (3, 5)"
     )
     source = model_source(
         imports=HEADER + DATA + NAMED, top=top, init="self.cfg = Cfg(width=hidden)\nself.opt = Opt()"
@@ -226,7 +227,8 @@ def test_config_classes_accepted() -> None:
         (DATA, "@dataclass(frozen=True)\nclass Opt:\n    depth: int = len('ab')"),
         (
             DATA,
-            "@dataclass(frozen=True)\nclass Opt:\n    depth: int = 2\n\n    def grow(self):\n        return 3",
+            "@dataclass(frozen=True)\nclass Opt:\n    depth: int = 2\n\n"
+            "    def grow(self):\n        return 3",
         ),
         (DATA, "@dataclass(frozen=True)\nclass Opt:\n    _cls: int = 2"),
         (DATA, "@dataclass(frozen=True)\nclass Opt(nn.Module):\n    depth: int = 2"),
