@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["IDENTIFIER_KEY", "STR_METHODS", "is_stringy", "literal_key"]
+__all__ = ["IDENTIFIER_KEY", "STR_METHODS", "is_stringy", "letter_led", "literal_key"]
 
 # Keys a container may be indexed with by name: identifier-like and not private or dunder.
 IDENTIFIER_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -54,3 +54,17 @@ def literal_key(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str) and IDENTIFIER_KEY.match(node.value):
         return node.value
     return None
+
+
+def letter_led(node: ast.expr) -> bool:
+    """A built string whose first character is a literal letter (`f"block{i}"`, `"k" + str(i)`).
+
+    Such a string can never be a private or dunder name, whatever the rest evaluates to.
+    """
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value[:1].isalpha()
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and letter_led(node.values[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return letter_led(node.left)
+    return False

@@ -81,7 +81,10 @@ class AttributeRule(Rule):
                 )
             if not isinstance(node.ctx, ast.Load) and not self._on_self(ctx, node):
                 yield ctx.at(
-                    self.code, node, "attributes may only be assigned as self.<name> (one level, on self)"
+                    self.code,
+                    node,
+                    "attributes may only be assigned as self.<name> (one level, on self);"
+                    " for flags use methods such as .requires_grad_(False)",
                 )
         yield from self._self_bindings(ctx)
         for cls in ctx.classes.values():

@@ -7,8 +7,10 @@ construction (checked against torch by test_member_audit.py): `nn.ModuleDict[k]`
 lookup in `_modules`, `ModuleList`/`Sequential`/`ParameterList` take integers or slices.
 So:
 - any subscript whose key is a string built at run time (concatenation, f-string, `%`,
-  `str()`, string methods) is refused, on every value; a literal string key must not start
-  with `_` (private and dunder names are what getattr-by-key is after);
+  `str()`, string methods) is refused, on every value, unless its first character is a
+  literal letter (`self.branches[f"k{k}"]`: such a key can never be a private or dunder
+  name); a literal string key must not start with `_` (private and dunder names are what
+  getattr-by-key is after);
 - a ParameterDict exists only as `self.<name> = nn.ParameterDict(...)` (no subclass, no
   alias, no element of another container) and `self.<name>` is used only as
   `self.<name>["literal"]`, `.keys()/.values()/.items()/.get(...)`, `len(...)`, `in`, and
@@ -25,7 +27,7 @@ import ast
 from collections.abc import Iterator
 
 from sentinel.validator._context import ModuleContext
-from sentinel.validator._strings import is_stringy, literal_key
+from sentinel.validator._strings import is_stringy, letter_led, literal_key
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
@@ -52,8 +54,13 @@ class ContainerKeyRule(Rule):
                     yield ctx.at(
                         self.code, key, f"key {key.value!r} names private state; keys start with a letter"
                     )
-            elif is_stringy(key):
-                yield ctx.at(self.code, key, "subscript key is a string built at run time; use a literal key")
+            elif is_stringy(key) and not letter_led(key):
+                yield ctx.at(
+                    self.code,
+                    key,
+                    "subscript key is a string built at run time that could name private state;"
+                    ' use a literal key or one that starts with a letter (f"block{i}")',
+                )
         names = yield from self._parameter_dicts(ctx)
         if names:
             yield from self._uses(ctx, names)

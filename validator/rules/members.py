@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from sentinel.validator._audit import REFUSED_MEMBERS, REGISTRATION_MEMBERS
 from sentinel.validator._context import ModuleContext
-from sentinel.validator._strings import literal_key
+from sentinel.validator._strings import letter_led, literal_key
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 from sentinel.validator.rules.attributes import INTROSPECTION_ATTRIBUTES, IO_ATTRIBUTES
@@ -85,9 +85,4 @@ class MemberRule(Rule):
 
 
 def _static_name(node: ast.expr) -> bool:
-    if literal_key(node) is not None:
-        return True
-    if isinstance(node, ast.JoinedStr) and node.values:
-        head = node.values[0]
-        return isinstance(head, ast.Constant) and isinstance(head.value, str) and head.value[:1].isalpha()
-    return False
+    return literal_key(node) is not None or (not isinstance(node, ast.Constant) and letter_led(node))

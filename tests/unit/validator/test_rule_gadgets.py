@@ -92,7 +92,8 @@ def test_override_allowlist_and_free_helpers() -> None:
         ("self.layers = nn.ModuleList([nn.ParameterDict()])", ""),
         ("pd = nn.ParameterDict()", ""),
         ("self.blocks = nn.ModuleDict({'a': nn.Identity()})\nself.v = self.blocks['_modules']", ""),
-        ("d = {}\nd['a' + 'b'] = 1", ""),
+        ("d = {}\nd['_' + 'b'] = 1", ""),
+        ("d = {}\nd[str(3)] = 1", ""),
     ],
 )
 def test_container_keys(init: str, forward: str) -> None:
@@ -104,6 +105,7 @@ def test_container_keys_allowed_forms() -> None:
     init = (
         PD + "self.blocks = nn.ModuleDict({'a': nn.Identity(), 'b': nn.Identity()})\n"
         "self.names = ['a', 'b']\n"
+        "for k in (3, 5):\n    self.blocks[f'k{k}'] = nn.Identity()\n"
     )
     forward = (
         "s = self.pd['scale'] * len(self.pd)\n"
