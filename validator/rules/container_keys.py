@@ -10,7 +10,8 @@ So:
   `str()`, string methods) is refused, on every value, unless its first character is a
   literal letter (`self.branches[f"k{k}"]`: such a key can never be a private or dunder
   name); a literal string key must not start with `_` (private and dunder names are what
-  getattr-by-key is after);
+  getattr-by-key is after); dict literals follow the same key policy, since they are what
+  `nn.ParameterDict({...})`, `nn.ModuleDict({...})` and `.update({...})` store by key;
 - a ParameterDict exists only as `self.<name> = nn.ParameterDict(...)` (no subclass, no
   alias, no element of another container) and `self.<name>` is used only as
   `self.<name>["literal"]`, `.keys()/.values()/.items()/.get(...)`, `len(...)`, `in`, and
@@ -61,6 +62,20 @@ class ContainerKeyRule(Rule):
                     "subscript key is a string built at run time that could name private state;"
                     ' use a literal key or one that starts with a letter (f"block{i}")',
                 )
+        for node in ctx.nodes(ast.Dict):
+            assert isinstance(node, ast.Dict)
+            for key in node.keys:  # a dict literal feeds ModuleDict/ParameterDict(...) and update()
+                if key is None or node in annotations:
+                    continue
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    if key.value.startswith("_"):
+                        yield ctx.at(
+                            self.code, key, f"key {key.value!r} names private state; keys start with a letter"
+                        )
+                elif is_stringy(key) and not letter_led(key):
+                    yield ctx.at(
+                        self.code, key, "dict key is a string built at run time that could name private state"
+                    )
         names = yield from self._parameter_dicts(ctx)
         if names:
             yield from self._uses(ctx, names)

@@ -96,3 +96,20 @@ def test_container_item_access_is_what_the_key_rule_assumes() -> None:
     for cls in (nn.ModuleList, nn.ParameterList, nn.Sequential):
         source = inspect.getsource(cls.__getitem__)
         assert "_get_abs_string_index" in source or "_get_item_by_idx" in source, cls
+
+
+def test_no_other_module_class_has_item_access() -> None:
+    """SV114's container reasoning covers exactly these classes; a new one needs a review."""
+    from torch import nn
+
+    with_items = {
+        path
+        for path, cls in allowed_classes().items()
+        if isinstance(cls, type)
+        and issubclass(cls, nn.Module)
+        and any(hasattr(cls, name) for name in ("__getitem__", "__setitem__"))
+    }
+    assert with_items == {
+        "torch.nn.ModuleDict", "torch.nn.ModuleList", "torch.nn.ParameterDict", "torch.nn.ParameterList",
+        "torch.nn.Sequential", "torch.nn.utils.parametrize.ParametrizationList",  # a ModuleList
+    }, with_items  # fmt: skip

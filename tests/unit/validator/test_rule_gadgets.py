@@ -284,3 +284,22 @@ def test_main_guard_is_refused_with_a_clear_message() -> None:
     source = model_source() + '\n\nif __name__ == "__main__":\n    print(Model((1, 4), 2))\n'
     messages = [v.message for v in check(source).violations if v.code == "SV108"]
     assert any("__main__" in m and "remove the block" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "self.md = nn.ModuleDict({'__arr' + 'ay_interface__': nn.Identity()})",
+        "self.pd = nn.ParameterDict({'_keys': nn.Parameter(torch.ones(1))})",
+        "self.md = nn.ModuleDict({str(1): nn.Identity()})",
+    ],
+)
+def test_dict_literal_keys_follow_the_key_policy(init: str) -> None:
+    assert "SV114" in codes(model_source(init=init))
+
+
+def test_annotations_outside_the_allowlist_need_lazy_annotations() -> None:
+    imports = HEADER + "import numpy as np\n"
+    methods = "def helper(self, a: np.ndarray) -> int:\n    return 1"
+    found = [v.message for v in check(model_source(imports=imports, methods=methods)).violations]
+    assert any("from __future__ import annotations" in m for m in found), found

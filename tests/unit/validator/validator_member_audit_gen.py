@@ -90,7 +90,10 @@ def allowed_classes() -> dict[str, type]:
             value = getattr(module, member)
             if inspect.isclass(value):
                 found[f"{namespace}.{member}"] = value
-    # Values a model handles without naming their class.
+    # Values a model handles without naming their class (`x.numpy()`, `np.array(...)`).
+    import numpy as np
+
+    found["numpy.ndarray"] = np.ndarray
     found["torch.nn.parameter.Parameter"] = torch.nn.Parameter
     found["torch.nn.utils.parametrize.ParametrizationList"] = importlib.import_module(
         "torch.nn.utils.parametrize"
