@@ -34,13 +34,22 @@ CLASS_CONSTRUCTORS = frozenset(
 
 
 def class_constants(cls: ast.ClassDef) -> frozenset[str]:
-    """Names a class body binds to data (not functions): readable through the class."""
+    """Names a class body binds to data (not functions): readable through the class.
+
+    An alias of a method (`helper2 = helper`) is a method too, so an assignment that mentions
+    any name the class body binds to a function is not a constant.
+    """
+    methods = {stmt.name for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
     names: set[str] = set()
     for stmt in cls.body:
-        if isinstance(stmt, ast.Assign):
-            names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            names.add(stmt.target.id)
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            continue
+        if stmt.value is not None and any(
+            isinstance(n, ast.Name) and n.id in methods for n in ast.walk(stmt.value)
+        ):
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
     return frozenset(names)
 
 

@@ -13,9 +13,10 @@ So:
   getattr-by-key is after); dict literals follow the same key policy, since they are what
   `nn.ParameterDict({...})`, `nn.ModuleDict({...})` and `.update({...})` store by key;
 - a ParameterDict exists only as `self.<name> = nn.ParameterDict(...)` (no subclass, no
-  alias, no element of another container) and `self.<name>` is used only as
-  `self.<name>["literal"]`, `.keys()/.values()/.items()/.get(...)`, `len(...)`, `in`, and
-  iteration: never passed, returned, stored elsewhere or formatted;
+  alias, no element of another container), built empty or from a dict literal with literal
+  identifier keys (`dict(zip(names, values))` would set attributes named at run time), and
+  `self.<name>` is used only as `self.<name>["literal"]`, `.keys()/.values()/.items()/.get()`,
+  `len(...)`, `in`, and iteration: never passed, returned, stored elsewhere or formatted;
 - a file holding a ParameterDict may not enumerate modules generically (`modules()`,
   `children()`, `named_modules()`, `named_children()`, `apply(fn)`), since those hand the
   ParameterDict to code that could index it with a variable.
@@ -89,7 +90,14 @@ class ContainerKeyRule(Rule):
             if step is None or step.kind != "member" or step.path != PARAMETER_DICT:
                 continue
             name = _created_on_self(ctx, node)
-            if name is None:
+            call = ctx.parent(node)
+            if name is not None and isinstance(call, ast.Call) and not _literal_contents(call):
+                yield ctx.at(
+                    self.code,
+                    call,
+                    "nn.ParameterDict(...) takes nothing or a dict literal with literal identifier keys",
+                )
+            elif name is None:
                 yield ctx.at(
                     self.code,
                     node,
@@ -121,6 +129,15 @@ class ContainerKeyRule(Rule):
                     f"self.{node.attr} (a ParameterDict) may only be indexed with a literal key, iterated,"
                     " measured with len() or tested with in",
                 )
+
+
+def _literal_contents(call: ast.Call) -> bool:
+    if call.keywords or len(call.args) > 1:
+        return False
+    if not call.args:
+        return True
+    given = call.args[0]
+    return isinstance(given, ast.Dict) and all(k is not None and literal_key(k) for k in given.keys)
 
 
 def _created_on_self(ctx: ModuleContext, ref: ast.expr) -> str | None:

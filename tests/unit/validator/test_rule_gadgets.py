@@ -17,6 +17,7 @@ PD = "self.pd = nn.ParameterDict({'scale': nn.Parameter(torch.ones(1))})\n"
         ("nn.Module.train(self, False)", "", ""),
         ("torch.Tensor.abs(torch.ones(1))", "", ""),
         ("nn.Linear.forward(self.fc, torch.ones(1))", "", ""),
+        ("Model.alias(torch.Tensor)", "", "def helper(self):\n    return 1\n\nalias = helper"),
         ("super(nn.Module, self.fc).train(False)", "", ""),
     ],
 )
@@ -91,6 +92,8 @@ def test_override_allowlist_and_free_helpers() -> None:
         (PD, "for m in self.modules():\n    pass\nreturn self.fc(x.flatten(1))"),
         ("self.layers = nn.ModuleList([nn.ParameterDict()])", ""),
         ("pd = nn.ParameterDict()", ""),
+        ("self.pd = nn.ParameterDict(dict(zip(['a'], [nn.Parameter(torch.ones(1))])))", ""),
+        ("self.pd = nn.ParameterDict({str(1): nn.Parameter(torch.ones(1))})", ""),
         ("self.blocks = nn.ModuleDict({'a': nn.Identity()})\nself.v = self.blocks['_modules']", ""),
         ("d = {}\nd['_' + 'b'] = 1", ""),
         ("d = {}\nd[str(3)] = 1", ""),
