@@ -306,3 +306,26 @@ def test_annotations_outside_the_allowlist_need_lazy_annotations() -> None:
     methods = "def helper(self, a: np.ndarray) -> int:\n    return 1"
     found = [v.message for v in check(model_source(imports=imports, methods=methods)).violations]
     assert any("from __future__ import annotations" in m for m in found), found
+
+
+@pytest.mark.parametrize(
+    ("imports", "init"),
+    [
+        ("", "torch.manual_seed(0)"),
+        ("", "torch.set_default_dtype(torch.float64)"),
+        ("", "torch.set_grad_enabled(False)"),
+        ("", "torch.use_deterministic_algorithms(True)"),
+        ("", "torch.backends.cudnn.benchmark = True"),
+        ("", "torch.autograd.set_detect_anomaly(True)"),
+        ("import numpy as np\n", "np.set_printoptions(precision=2)"),
+        ("import numpy as np\n", "np.seterr(all='ignore')"),
+        ("import warnings\n", "warnings.filterwarnings('ignore')"),
+        ("import gc\n", "gc.disable()"),
+        ("import sys\n", "sys.setrecursionlimit(10)"),
+        ("import abc\n", "abc.ABCMeta.register(nn.Module, int)"),
+        ("import collections.abc\n", "collections.abc.Sequence.register(int)"),
+        ("from typing import Sequence\n", "Sequence.register(int)"),
+    ],
+)
+def test_interpreter_global_switches_are_refused(imports: str, init: str) -> None:
+    assert not check(model_source(imports=HEADER + imports, init=init)).accepted
