@@ -83,7 +83,12 @@ class ContainerKeyRule(Rule):
 
     def _parameter_dicts(self, ctx: ModuleContext) -> Iterator[Violation]:  # type: ignore[misc]
         names: set[str] = set()
+        short = PARAMETER_DICT.rsplit(".", 1)[1]
         for node in [*ctx.nodes(ast.Attribute), *ctx.nodes(ast.Name)]:
+            if isinstance(node, ast.Attribute) and node.attr != short:
+                continue  # cheap filter: the chain must end in .ParameterDict ...
+            if isinstance(node, ast.Name) and node.id not in ctx.analysis.imports:
+                continue  # ... or be a name bound by an import
             if node in ctx.annotation_nodes or not isinstance(node, (ast.Attribute, ast.Name)):
                 continue
             step = ctx.qualified(node)

@@ -81,8 +81,9 @@ class OverrideRule(Rule):
     summary = "module classes override only __init__/forward/extra_repr/reset_parameters/__repr__/containers"
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
+        members_of: dict[str, frozenset[str] | None] = {}
         for cls in ctx.classes.values():
-            members = module_members_of(ctx, cls)
+            members = members_of[cls.name] = module_members_of(ctx, cls)
             if members is None:
                 continue
             for stmt in cls.body:
@@ -94,19 +95,27 @@ class OverrideRule(Rule):
                             f"{cls.name} overrides nn.Module's {name!r}; only {_shown()} may be"
                             " overridden (rename the helper)",
                         )
-            for node in ast.walk(cls):
-                if (
-                    isinstance(node, ast.Attribute)
-                    and not isinstance(node.ctx, ast.Load)
-                    and isinstance(node.value, ast.Name)
-                    and node.value.id == "self"
-                    and node.attr in members
-                ):
-                    yield ctx.at(
-                        self.code,
-                        node,
-                        f"self.{node.attr} = ... shadows nn.Module's {node.attr!r}; use another name",
-                    )
+        for node in ctx.nodes(ast.Attribute):
+            assert isinstance(node, ast.Attribute)
+            if isinstance(node.ctx, ast.Load) or not (
+                isinstance(node.value, ast.Name) and node.value.id == "self"
+            ):
+                continue
+            cls = _enclosing_class(ctx, node)
+            members = members_of.get(cls.name) if cls is not None else None
+            if members is not None and node.attr in members:
+                yield ctx.at(
+                    self.code,
+                    node,
+                    f"self.{node.attr} = ... shadows nn.Module's {node.attr!r}; use another name",
+                )
+
+
+def _enclosing_class(ctx: ModuleContext, node: ast.AST) -> ast.ClassDef | None:
+    current = ctx.parent(node)
+    while current is not None and not isinstance(current, ast.ClassDef):
+        current = ctx.parent(current)
+    return current if isinstance(current, ast.ClassDef) and ctx.classes.get(current.name) is current else None
 
 
 def _shown() -> str:
