@@ -113,3 +113,17 @@ def test_no_other_module_class_has_item_access() -> None:
         "torch.nn.ModuleDict", "torch.nn.ModuleList", "torch.nn.ParameterDict", "torch.nn.ParameterList",
         "torch.nn.Sequential", "torch.nn.utils.parametrize.ParametrizationList",  # a ModuleList
     }, with_items  # fmt: skip
+
+
+def test_no_allowed_name_is_a_shared_mutable_container() -> None:
+    """A library dict or list reachable by name could be mutated for the trainer too."""
+    mutable = (dict, list, set, bytearray)
+    for namespace, entry in NAMESPACES.items():
+        module = __import__(namespace, fromlist=["_"])
+        for member in entry.members:
+            assert not isinstance(getattr(module, member), mutable), f"{namespace}.{member}"
+    for path, cls in allowed_classes().items():
+        for name in dir(cls):
+            if MEMBER_CATEGORY.get(name) == "allowed":
+                value = inspect.getattr_static(cls, name, None)
+                assert not isinstance(value, mutable), f"{path}.{name}"

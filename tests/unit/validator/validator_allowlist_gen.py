@@ -42,8 +42,11 @@ NAMESPACES: dict[str, list[str]] = {
     "dataclasses": [],
 }
 
-# ATen ops that read files or raw memory: tensor compute only.
+# ATen ops that read files or raw memory: tensor compute only. The fbgemm_* ops take packed
+# weight blobs (opaque tensors interpreted as native structures), a memory-safety surface no
+# model needs.
 TORCH_OPS_REFUSED = {"from_file", "frombuffer"}
+TORCH_OPS_REFUSED_PREFIXES = ("fbgemm_",)
 TORCH_EXTRA = {
     "Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "finfo", "iinfo",
     "is_tensor", "get_default_dtype",
@@ -94,6 +97,7 @@ def _members() -> dict[str, set[str]]:
 
     vf = {n for n in _public(torch._C._VariableFunctions) if hasattr(torch, n)}  # type: ignore[arg-type]
     dtypes = {n for n in _public(torch) if isinstance(getattr(torch, n), torch.dtype)}
+    vf = {n for n in vf if not n.startswith(TORCH_OPS_REFUSED_PREFIXES)}
     torch_members = (vf - TORCH_OPS_REFUSED) | set(torch.functional.__all__) | dtypes | TORCH_EXTRA
     nn_members = {
         n for n in _public(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
