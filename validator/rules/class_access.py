@@ -14,6 +14,11 @@ later), with these exceptions:
 - classmethod constructors in CLASS_CONSTRUCTORS, which build a new object from tensors.
 Module-level functions (`torch.*`, `F.*`, `nn.init.*`, `einops.*`) are namespace members,
 not class attributes, so the functional API is untouched by this rule.
+A class of this file whose methods store on `self` (`_stateful.py`) may not become a value
+either (`self.kind = Model; self.kind.calibrate(torch.Tensor)`, `block=Model` as a default,
+`[Model]`): it may only be called, subclassed, tested with isinstance/issubclass, named in
+`super(Model, self)` or in an annotation. Classes whose methods only read `self` (the usual
+`block=BasicBlock` pattern) may be passed around freely: unbound, they cannot write anywhere.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterator
 
 from sentinel.validator._audit import AUDITED_CLASSES
 from sentinel.validator._context import ModuleContext
+from sentinel.validator._stateful import stateful_classes
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
@@ -86,6 +92,26 @@ class ClassAccessRule(Rule):
                     " as self and class attributes are shared with the trainer",
                 )
 
+        yield from self._class_values(ctx)
+
+    def _class_values(self, ctx: ModuleContext) -> Iterator[Violation]:
+        stateful = stateful_classes(ctx.classes)
+        if not stateful:
+            return
+        annotations = ctx.annotation_nodes
+        for node in ctx.nodes(ast.Name):
+            assert isinstance(node, ast.Name)
+            if node.id not in stateful or not isinstance(node.ctx, ast.Load) or node in annotations:
+                continue
+            if self._local_class(ctx, node) is None or _class_position(ctx, node):
+                continue
+            yield ctx.at(
+                self.code,
+                node,
+                f"class {node.id} has methods that store on self; as a value it could run them with a"
+                " foreign self (X.method(obj)); instantiate it, or keep its methods read-only",
+            )
+
     @staticmethod
     def _local_class(ctx: ModuleContext, value: ast.expr) -> ast.ClassDef | None:
         if not isinstance(value, ast.Name) or ctx.resolve(value).kind != "global":
@@ -120,3 +146,26 @@ def _plain_super(ctx: ModuleContext, call: ast.Call) -> bool:
         and obj.id == "self"
         and ctx.resolve(obj).kind == "local"
     )
+
+
+def _class_position(ctx: ModuleContext, node: ast.Name) -> bool:
+    """Where a class name is not a value that escapes: called, based on, tested, super()'d."""
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return True
+    if isinstance(parent, ast.ClassDef) and node in parent.bases:
+        return True
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        return True  # judged by the attribute check above
+    call = ctx.parent(parent) if isinstance(parent, ast.Tuple) else parent
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+        name = call.func.id
+        if (
+            name in ("isinstance", "issubclass")
+            and len(call.args) == 2
+            and (call.args[1] is node or call.args[1] is parent)
+        ):
+            return True
+        if name == "super" and call.args and call.args[0] is node:
+            return True
+    return False

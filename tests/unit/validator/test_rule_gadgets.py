@@ -329,3 +329,39 @@ def test_annotations_outside_the_allowlist_need_lazy_annotations() -> None:
 )
 def test_interpreter_global_switches_are_refused(imports: str, init: str) -> None:
     assert not check(model_source(imports=HEADER + imports, init=init)).accepted
+
+
+STATEFUL = (
+    "class Patcher(nn.Module):\n    def poke(self):\n        self.flag = 1\n\n"
+    "    def forward(self, x):\n        return x"
+)
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "self.kind = Patcher\nself.kind.poke(torch.Tensor)",
+        "kinds = [Patcher]",
+        "k = Patcher if hidden else None",
+        "self.m = self.build(Patcher)",
+    ],
+)
+def test_classes_with_self_stores_do_not_escape_as_values(init: str) -> None:
+    methods = "def build(self, cls):\n    return cls()"
+    assert "SV112" in codes(model_source(top=STATEFUL, init=init, methods=methods))
+
+
+def test_read_only_classes_and_class_positions_are_values_as_usual() -> None:
+    top = (
+        STATEFUL
+        + "\n\n\nclass Basic(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n"
+        "        self.lin = nn.Linear(width, width)\n\n    def forward(self, x):\n        return self.lin(x)"
+    )
+    init = (
+        "self.blocks = self.make(Basic, 4, 2)\n"
+        "self.p = Patcher()\n"
+        "ok = isinstance(self.p, Patcher) and isinstance(self.p, (Basic, Patcher))"
+    )
+    methods = "def make(self, block, width, n):\n    return nn.Sequential(*[block(width) for _ in range(n)])"
+    source = model_source(top=top, init=init, methods=methods)
+    assert check(source).accepted, check(source).violations
