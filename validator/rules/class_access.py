@@ -95,7 +95,7 @@ class ClassAccessRule(Rule):
         yield from self._class_values(ctx)
 
     def _class_values(self, ctx: ModuleContext) -> Iterator[Violation]:
-        stateful = stateful_classes(ctx.classes)
+        stateful = stateful_classes(ctx)
         if not stateful:
             return
         annotations = ctx.annotation_nodes
