@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MAX_DIGITS", "MAX_ELEMENTS", "Size", "estimate"]
+__all__ = ["MAX_DIGITS", "MAX_ELEMENTS", "Size", "estimate", "integer_function"]
 
 MAX_DIGITS = 1_000_000  # decimal digits of an integer constant
 MAX_ELEMENTS = 1_000_000  # characters or items of a constant sequence
@@ -43,16 +44,45 @@ def _big(bits: float) -> Size:
     return Size("int", bits=bits)
 
 
-def estimate(node: ast.expr, memo: dict[ast.AST, Size | None]) -> Size | None:
-    """The size of `node` if it is constant arithmetic, else None (memoised per node)."""
+# What a call computes, for the calls the estimator follows: the rule resolves names
+# (`pow` must be the builtin, `factorial` must be `math.factorial`) and hands this in.
+CallKind = Callable[[ast.Call], str | None]
+
+
+def estimate(
+    node: ast.expr, memo: dict[ast.AST, Size | None], kind_of: CallKind | None = None
+) -> Size | None:
+    """The size of `node` if it is constant arithmetic, else None (memoised per node).
+
+    `kind_of(call)` names the call ("pow", "factorial", "comb", "perm") or returns None; those
+    are sized like the operators they are (`pow(10, 10**9)` is `10 ** 10 ** 9`).
+    """
     if node in memo:
         return memo[node]
-    result = _estimate(node, memo)
+    result = _estimate(node, memo, kind_of)
     memo[node] = result
     return result
 
 
-def _estimate(node: ast.expr, memo: dict[ast.AST, Size | None]) -> Size | None:
+def integer_function(kind: str, args: list[Size | None]) -> Size | None:
+    """Sizes of pow(a, b) and of math.factorial/comb/perm(n, ...), bounded without computing."""
+    if kind == "pow":
+        if len(args) != 2 or args[0] is None or args[1] is None:
+            return None  # three-argument pow is modular: bounded by its modulus
+        return _binop(ast.Pow(), args[0], args[1])
+    first = args[0] if args else None
+    if first is None or first.kind != "int":
+        return None
+    n = first.exact
+    if n is None:
+        return _big(math.inf)
+    if n < 2:
+        return _int(1)
+    # factorial(n) has about n*log2(n) bits; comb and perm are at most that large
+    return _big(n * math.log2(n))
+
+
+def _estimate(node: ast.expr, memo: dict[ast.AST, Size | None], kind_of: CallKind | None) -> Size | None:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, (bool, int)):
@@ -67,7 +97,7 @@ def _estimate(node: ast.expr, memo: dict[ast.AST, Size | None]) -> Size | None:
             return None
         return Size("seq", length=float(len(node.elts)))
     if isinstance(node, ast.UnaryOp):
-        inner = estimate(node.operand, memo)
+        inner = estimate(node.operand, memo, kind_of)
         if inner is None or inner.kind != "int":
             return inner if isinstance(node.op, (ast.UAdd, ast.USub)) else None
         if isinstance(node.op, ast.Not):
@@ -82,10 +112,14 @@ def _estimate(node: ast.expr, memo: dict[ast.AST, Size | None]) -> Size | None:
             )
         return inner
     if isinstance(node, ast.BinOp):
-        left, right = estimate(node.left, memo), estimate(node.right, memo)
+        left, right = estimate(node.left, memo, kind_of), estimate(node.right, memo, kind_of)
         if left is None or right is None:
             return None
         return _binop(node.op, left, right)
+    if isinstance(node, ast.Call) and kind_of is not None and not node.keywords:
+        kind = kind_of(node)
+        if kind is not None and not any(isinstance(a, ast.Starred) for a in node.args):
+            return integer_function(kind, [estimate(a, memo, kind_of) for a in node.args])
     return None
 
 

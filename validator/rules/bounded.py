@@ -4,7 +4,8 @@
 disguise (`for _ in iter(int, 1)` never ends), so `iter` takes one argument. Constant
 arithmetic is sized without being evaluated (`_fold.py`): a result above a million digits
 or a million elements (`10 ** 10 ** 9`, `'a' * 10**12`, `[0] * 10**9`, `1 << 10**10`) is
-refused, wherever it appears, before anything runs it.
+refused, wherever it appears, before anything runs it. The builtin `pow(a, b)` and
+`math.factorial/comb/perm` are sized the same way (`pow(10, 10**9)`, `math.factorial(10**8)`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
 __all__ = ["BoundedRule"]
+
+_MATH_COMBINATORICS = frozenset({"math.factorial", "math.comb", "math.perm"})
 
 
 class BoundedRule(Rule):
@@ -40,12 +43,32 @@ class BoundedRule(Rule):
                     "iter() takes exactly one iterable; iter(f, sentinel) loops until f says so",
                 )
         memo: dict[ast.AST, Size | None] = {}
-        for node in ctx.nodes(ast.BinOp):
-            assert isinstance(node, ast.BinOp)
-            size = estimate(node, memo)
+
+        def kind_of(call: ast.Call) -> str | None:
+            func = call.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if name not in ("pow", "factorial", "comb", "perm"):
+                return None  # cheap filter before resolving anything
+            if isinstance(func, ast.Name) and func.id == "pow" and ctx.resolve(func).kind == "builtin":
+                return "pow"
+            step = ctx.qualified(func)
+            if step is not None and step.kind == "member" and step.path in _MATH_COMBINATORICS:
+                return step.path.rsplit(".", 1)[1]
+            return None
+
+        for node in [*ctx.nodes(ast.BinOp), *ctx.nodes(ast.Call)]:
+            assert isinstance(node, (ast.BinOp, ast.Call))
+            size = estimate(node, memo, kind_of)
             if size is None or not size.too_big:
                 continue
-            children = (memo.get(node.left), memo.get(node.right))
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) else node.args
+            children = [memo.get(child) for child in operands]
             if any(c is not None and c.too_big for c in children):
                 continue  # reported at the innermost expression that is already too big
             what = f"{MAX_DIGITS:,} digits" if size.kind == "int" else f"{MAX_ELEMENTS:,} elements"

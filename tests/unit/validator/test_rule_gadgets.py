@@ -147,6 +147,11 @@ def test_percent_format_with_tuple_and_numeric_modulo() -> None:
         "(10 ** 6) ** (10 ** 6)",
         "-(2 ** 4_000_000)",
         "(('x',) * 1000) * 10 ** 6",
+        "pow(10, 10 ** 9)",
+        "pow(10, pow(10, 9))",
+        "math.factorial(10 ** 8)",
+        "math.comb(10 ** 9, 10 ** 8)",
+        "2 ** math.factorial(12)",
     ],
 )
 def test_unbounded_constructs_are_refused(expr: str) -> None:
@@ -164,6 +169,10 @@ def test_unbounded_constructs_are_refused(expr: str) -> None:
         "2 ** -3",
         "(1 + 2) * 3 ** 0.5",
         "iter([1])",
+        "pow(2, 10)",
+        "pow(3, 10 ** 9, 7)",
+        "math.factorial(20)",
+        "math.comb(64, 3)",
     ],
 )
 def test_small_constants_are_fine(expr: str) -> None:
