@@ -165,23 +165,23 @@ def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
 
 def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
     from sentinel.agent.configs import compose
+    from sentinel.agent.configs.compose import config_digest
     from sentinel.sandbox.engine import Engine
-    from sentinel.sandbox.evaluation import evaluate_run
+    from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import clear_exit_note, reap_orphans, run_container, write_run_record
+    from sentinel.sandbox.runtime.schema import dump_yaml
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
     resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
     config = resolved.config
-    job_files: dict[str, bytes] = {}
-    code_digest = ""
-    for generated in resolved.generated_files:
-        job_files[f"generated/{generated.name}"] = generated.read_bytes()
+    generated_files = {path.name: path.read_bytes() for path in resolved.generated_files}
     model_source = None
     if request.model_file is not None:
         module, class_name, model_source = _read_model_file(request.model_file)
         config["model"] = {"_target_": f"generated.{module}.{class_name}"}
-        job_files[f"generated/{module}.py"] = model_source.encode()
+        generated_files[f"{module}.py"] = model_source.encode()
+    job_files = {f"generated/{name}": data for name, data in generated_files.items()}
     if not request.monitor:
         config.setdefault("monitor", {})["enabled"] = False
     limits = RunLimits(
@@ -193,10 +193,10 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BadInput(f"output folder {out_dir} already exists and is not empty")
 
-    import yaml
-
-    config_text = yaml.safe_dump(config, sort_keys=True)
-    config_sha = hashlib.sha256(config_text.encode()).hexdigest()
+    config_text = dump_yaml(config)
+    # One digest everywhere (store, review bundle, approval, image label, run.json): for a
+    # campaign's run it equals the ResolvedConfig.sha256 the proposal was validated and approved with.
+    config_sha = config_digest(config_text, generated_files)
     code_blob = b"".join(job_files[k] for k in sorted(job_files))
     code_digest = hashlib.sha256(code_blob).hexdigest() if code_blob else ""
 
@@ -261,11 +261,15 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.yaml").write_text(config_text)
         poll = (lambda live_dir: on_progress(live_dir, config)) if on_progress else None
-        result = run_container(engine, spec, out_dir, on_poll=poll)
-        # Durable at once: a host killed from here on is adopted on resume, never trained again.
-        write_run_record(result, {**extra, "stage": "trained"})
-        if request.trusted_evaluation:
-            result = evaluate_run(engine, result, spec, config["dataset"]["name"], request.keep_image)
+        if request.trusted_evaluation:  # started first: it gets ready while training runs
+            cap = int(float(config["trainer"].get("checkpoint_max_mb", 16.0)) * 1024 * 1024)
+            with PendingEvaluation(engine, spec, config["dataset"]["name"], cap) as evaluation:
+                trained = run_container(engine, spec, out_dir, on_poll=poll)
+                # Durable at once: a host killed from here on is adopted on resume, never trained again.
+                write_run_record(trained, {**extra, "stage": "trained"})
+                result = evaluation.finish(trained)
+        else:
+            result = run_container(engine, spec, out_dir, on_poll=poll)
         write_run_record(result, {**extra, "stage": "final"})
         clear_exit_note(run_id)
     finally:

@@ -20,6 +20,7 @@ from sentinel.sandbox.spec import RunSpec
 NOBODY = "65534:65534"
 SUPERVISOR = ("python", "-m", "sentinel.sandbox.runtime.supervisor", "--")
 CPU_GRACE_S = 5
+DEADLINE_GRACE_S = 2
 NPROC_LIMIT = 4096
 TMP_OPTIONS = "rw,noexec,nosuid,nodev,size={size}"
 
@@ -36,7 +37,9 @@ def container_environment(spec: RunSpec) -> dict[str, str]:
         "MKL_NUM_THREADS": threads,
         "SENTINEL_RUN_ID": spec.run_id,
         # Read by the supervisor (PID 1) before the job starts; the job cannot change its copy.
-        "SENTINEL_DEADLINE_S": f"{spec.limits.timeout_s:g}",
+        # The host enforces timeout_s itself; the supervisor's deadline is the backstop for a
+        # host that died, a little later so the host's own observation wins when it is alive.
+        "SENTINEL_DEADLINE_S": f"{spec.limits.timeout_s + DEADLINE_GRACE_S:g}",
         "SENTINEL_CPU_S": f"{math.ceil(spec.limits.timeout_s * max(1.0, spec.limits.cpus)) + CPU_GRACE_S}",
     }
 

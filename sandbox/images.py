@@ -31,7 +31,6 @@ from sentinel.sandbox.errors import ImageUnavailable
 from sentinel.sandbox.paths import CACHE_DIR, IMAGES_DIR, PROJECT_ROOT
 
 BASE_REPO, RUNTIME_REPO, RUN_REPO = "sentinel-base", "sentinel-runtime", "sentinel-run"
-EVAL_REPO = "sentinel-eval"  # FROM a run's image + its best checkpoint: the evaluation layer
 LOCK_FILE = "runtime-lock.txt"
 BASE_RECIPE = ("runtime-lock.txt", "bootstrap-rootfs.sh", "Dockerfile.base")
 WHEEL_SOURCES = ("agent", "sandbox", "monitor", "validator")
@@ -248,18 +247,4 @@ def build_run_image(
     }
     tag = f"{RUN_REPO}:{run_id}"
     image_id = engine.build_image(_tar_context(files), tag, labels=all_labels)
-    return ImageRef(tag, image_id, built=True, seconds=time.monotonic() - started)
-
-
-def build_eval_image(engine: Engine, run_tag: str, run_id: str, checkpoint: Path) -> ImageRef:
-    """`FROM` the run's own image + its best checkpoint at /job/checkpoint.pt (bytes the host
-    never parses), labelled like the run with the evaluation stage added."""
-    started = time.monotonic()
-    files: dict[str, bytes | Path] = {
-        "Dockerfile": f"FROM {run_tag}\nCOPY checkpoint.pt /job/checkpoint.pt\n".encode(),
-        "checkpoint.pt": checkpoint,
-    }
-    tag = f"{EVAL_REPO}:{run_id}"
-    labels = {RUN_LABEL: run_id, f"{LABEL_PREFIX}stage": "evaluation"}
-    image_id = engine.build_image(_tar_context(files), tag, labels=labels)
     return ImageRef(tag, image_id, built=True, seconds=time.monotonic() - started)

@@ -19,7 +19,7 @@ from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
 from sentinel.sandbox.engine import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, Engine
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
-from sentinel.sandbox.images import EVAL_REPO, RUN_REPO
+from sentinel.sandbox.images import RUN_REPO
 from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.sandbox.spec import RunSpec
 from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
@@ -27,7 +27,7 @@ from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volume
 STAGE_LABEL = "io.sentinel.stage"  # "evaluation" on the trusted-evaluation container; absent: training
 DEADLINE_GRACE_S = 5.0  # the in-container supervisor ends a run at its limit; the reaper 5 s later
 LOG_TAIL_BYTES = 64 * 1024
-POLL_S = 0.5
+POLL_S = 0.25
 # The runtime's own exit codes (sandbox/runtime/__main__.py); anything else is a failure.
 RUNTIME_EXIT_STATUS = {0: "completed", 3: "diverged"}
 DEADLINE_EXIT = 124  # the in-container supervisor's deadline (runtime/supervisor.py)
@@ -122,50 +122,103 @@ class Execution:
     log_tail: bytes
 
 
+class StartedContainer:
+    """A started container and its artifact volume; `wait()` sees it end, `close()` always cleans.
+
+    Start one ahead of time when its inputs are not ready yet (the evaluation container imports
+    torch and builds its model while training runs, then waits for the checkpoint): `path` is the
+    host's side of its `/artifacts`, where the host may stage files at any time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        spec: RunSpec,
+        stage: Callable[[Path], None] | None = None,
+        volume_name: str | None = None,
+    ) -> None:
+        self.engine, self.container_id = engine, None
+        labels = {
+            **dict(spec.labels),
+            RUN_LABEL: spec.run_id,
+            OWNER_LABEL: str(os.getpid()),
+            # Past this, any reaper stops the container even if its host is gone (or hung).
+            DEADLINE_LABEL: f"{time.time() + spec.limits.timeout_s + DEADLINE_GRACE_S:.0f}",
+        }
+        self.spec = _with_labels(spec, labels)
+        self.volume_name = volume_name or spec.run_id
+        _claim_volume(self.volume_name)
+        self._volume = ArtifactVolume(self.volume_name, spec.limits.artifact_bytes)
+        try:
+            if stage is not None:
+                stage(self._volume.path)
+            host_config = engine.create_host_config(**host_config_kwargs(self.spec, self._volume.path))
+            self.container_id = engine.create_container(
+                spec.image, container_command(self.spec), host_config, **create_kwargs(self.spec)
+            )
+            self.started = time.monotonic()
+            engine.start(self.container_id)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def path(self) -> Path:
+        return self._volume.path
+
+    def wait(self, on_poll: OnPoll | None = None, poll_s: float = POLL_S) -> Execution:
+        """Until the container exits, or the host's deadline kills it; the container stays."""
+        assert self.container_id is not None
+        engine, timed_out = self.engine, False
+        deadline = self.started + self.spec.limits.timeout_s
+        state = engine.state(self.container_id)
+        while state.running:
+            if time.monotonic() >= deadline:
+                engine.kill(self.container_id)
+                timed_out = True
+            time.sleep(poll_s)
+            if on_poll is not None:
+                on_poll(self.path)
+            state = engine.state(self.container_id)
+        seconds = round(time.monotonic() - self.started, 3)
+        log_tail = engine.logs_tail(self.container_id, LOG_TAIL_BYTES)
+        if STAGE_LABEL not in dict(self.spec.labels):  # training: adoptable if the host dies now
+            note_exit(self.spec, state.exit_code, state.oom_killed, timed_out, seconds)
+        return Execution(state.exit_code, state.oom_killed, timed_out, seconds, log_tail)
+
+    def close(self) -> None:
+        """Remove the container (killed if still running) and the volume; safe to call twice."""
+        try:
+            if self.container_id is not None:
+                self.engine.remove_container(self.container_id)
+                self.container_id = None
+        finally:
+            self._volume.close()
+            _release_volume(self.volume_name)
+
+    def __enter__(self) -> StartedContainer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def execute(
-    engine: Engine, spec: RunSpec, collect: Callable[[Path], T], on_poll: OnPoll | None = None
+    engine: Engine,
+    spec: RunSpec,
+    collect: Callable[[Path], T],
+    on_poll: OnPoll | None = None,
+    stage: Callable[[Path], None] | None = None,
 ) -> tuple[Execution, T]:
-    """Run `spec` to the end; `collect` reads the artifact volume before it is torn down.
+    """Run `spec` to the end; `stage` may put inputs into the fresh artifact volume before the
+    container starts, and `collect` reads it before it is torn down.
 
     The container and the volume never outlive this call (a `kill -9` of the host is left to
     `reap_orphans` and to the container's own supervisor deadline)."""
-    labels = {
-        **dict(spec.labels),
-        RUN_LABEL: spec.run_id,
-        OWNER_LABEL: str(os.getpid()),
-        # Past this, any reaper stops the container even if its host is gone (or hung).
-        DEADLINE_LABEL: f"{time.time() + spec.limits.timeout_s + DEADLINE_GRACE_S:.0f}",
-    }
-    spec = _with_labels(spec, labels)
-    timed_out, container_id = False, None
-    _claim_volume(spec.run_id)
-    with ArtifactVolume(spec.run_id, spec.limits.artifact_bytes) as volume:
-        try:
-            host_config = engine.create_host_config(**host_config_kwargs(spec, volume.path))
-            container_id = engine.create_container(
-                spec.image, container_command(spec), host_config, **create_kwargs(spec)
-            )
-            started = time.monotonic()
-            engine.start(container_id)
-            deadline = started + spec.limits.timeout_s
-            state = engine.state(container_id)
-            while state.running:
-                if time.monotonic() >= deadline:
-                    engine.kill(container_id)
-                    timed_out = True
-                time.sleep(POLL_S)
-                if on_poll is not None:
-                    on_poll(volume.path)
-                state = engine.state(container_id)
-            seconds = time.monotonic() - started
-            log_tail = engine.logs_tail(container_id, LOG_TAIL_BYTES)
-            note_exit(spec, state.exit_code, state.oom_killed, timed_out, seconds)
-        finally:
-            if container_id is not None:
-                engine.remove_container(container_id)
-        collected = collect(volume.path)
-    _release_volume(spec.run_id)
-    return Execution(state.exit_code, state.oom_killed, timed_out, round(seconds, 3), log_tail), collected
+    with StartedContainer(engine, spec, stage) as container:
+        seen = container.wait(on_poll)
+        engine.remove_container(container.container_id)  # type: ignore[arg-type]
+        container.container_id = None
+        return seen, collect(container.path)
 
 
 def run_container(engine: Engine, spec: RunSpec, out_dir: Path, on_poll: OnPoll | None = None) -> RunResult:
@@ -286,7 +339,6 @@ def reap_orphans(engine: Engine) -> list[str]:
                 continue
             engine.remove_container(container_id)
             engine.remove_image(f"{RUN_REPO}:{labels.get(RUN_LABEL, '')}")
-            engine.remove_image(f"{EVAL_REPO}:{labels.get(RUN_LABEL, '')}")
         except EngineUnavailable:
             raise
         except SandboxError:
@@ -298,8 +350,7 @@ def reap_orphans(engine: Engine) -> list[str]:
             run_id = labels.get(RUN_LABEL, "")
             if not run_id or not _owner_dead(labels):
                 continue
-            for repo in (EVAL_REPO, RUN_REPO):  # the evaluation layer first: it sits on the run's
-                engine.remove_image(f"{repo}:{run_id}")
+            engine.remove_image(f"{RUN_REPO}:{run_id}")
         except EngineUnavailable:
             raise
         except SandboxError:

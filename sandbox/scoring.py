@@ -41,9 +41,10 @@ class TrustedMetrics:
 
     values: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
     mismatch: str | None = None  # Sentinel's wording when the run's claim disagrees
+    seconds: float = 0.0  # the whole evaluation step: layer build, container, read-back, scoring
 
     def to_json(self) -> dict[str, object]:
-        return {"values": dict(self.values), "mismatch": self.mismatch}
+        return {"values": dict(self.values), "mismatch": self.mismatch, "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True, slots=True)

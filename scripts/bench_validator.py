@@ -6,11 +6,17 @@ Each file is validated `--repeat` times after one warm-up pass; a file's time is
 of its runs, and the summary prints the median and 95th percentile over files, per corpus,
 plus a ~300-line model stitched from the benign corpus (the issue's "well under 50 ms" bar).
 `--clock cpu` measures process time instead of wall time, which other load disturbs less.
+
+It also prints the verdict rates issue 12 targets, per corpus and per half: every corpus file
+falls into `tune` or `holdout` by the first byte of sha256(filename) (even: tune). Rules were
+tuned on `tune` only; `holdout` is the honest estimate. Targets: red-team 100% rejected,
+benign >= 95% accepted, median validation time < 5 ms per file.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +43,26 @@ def _median_ms(run: Callable[[], object], repeat: int, clock: Callable[[], float
         run()
         samples.append((clock() - start) * 1000)
     return statistics.median(samples)
+
+
+def half(name: str) -> str:
+    """The deterministic tune/holdout split of a corpus file, by its file name."""
+    return "tune" if hashlib.sha256(name.encode("utf-8")).digest()[0] % 2 == 0 else "holdout"
+
+
+def _verdicts() -> None:
+    print(f"{'corpus':<10} {'half':<8} {'files':>5} {'as intended':>12} {'rate':>7}")
+    for name in ("redteam", "benign"):
+        files = sorted(CORPORA[name].glob("*.py"))
+        for which in ("tune", "holdout", "all"):
+            chosen = [p for p in files if which in ("all", half(p.name))]
+            if name == "benign":
+                good = sum(validate_path(p).accepted for p in chosen)
+            else:
+                good = sum(not validate_path(p).accepted for p in chosen)
+            rate = 100.0 * good / len(chosen) if chosen else 0.0
+            verb = "accepted" if name == "benign" else "rejected"
+            print(f"{name:<10} {which:<8} {len(chosen):>5} {good:>5} {verb:<6} {rate:>6.1f}%")
 
 
 def _p95(values: list[float]) -> float:
@@ -93,6 +119,8 @@ def main() -> None:
     stitched = _median_ms(lambda: validate_source(source), args.repeat, clock)
     verdict = "accepted" if report.accepted else f"rejected: {sorted(report.codes)}"
     print(f"stitched benign model: {len(source.splitlines())} lines, median {stitched:.2f} ms ({verdict})")
+    print()
+    _verdicts()
 
 
 if __name__ == "__main__":

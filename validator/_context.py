@@ -138,3 +138,28 @@ class ModuleContext:
             ):
                 names.add(node.attr)
         return frozenset(names)
+
+    # annotations -------------------------------------------------------------------------
+    @cached_property
+    def annotation_nodes(self) -> frozenset[ast.AST]:
+        """Every node inside an annotation (parameters, returns, annotated assignments).
+
+        Annotations are type expressions (SV108 keeps them so) that the runtime never calls:
+        see docs/security.md, "Annotations".
+        """
+        roots: list[ast.AST] = []
+        for node in self.nodes(ast.arg):
+            assert isinstance(node, ast.arg)
+            if node.annotation is not None:
+                roots.append(node.annotation)
+        for node in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            returns = getattr(node, "returns", None)
+            if returns is not None:
+                roots.append(returns)
+        for node in self.nodes(ast.AnnAssign):
+            assert isinstance(node, ast.AnnAssign)
+            roots.append(node.annotation)
+        found: set[ast.AST] = set()
+        for root in roots:
+            found.update(ast.walk(root))
+        return frozenset(found)

@@ -266,7 +266,7 @@ def recover_attempts(
         if found is None:
             started[stale.run_id] = container_started(engine, stale.run_id, attempt_dir)
             continue
-        _release_leftover_volume(stale.run_id)  # copied already; the evaluation needs the name
+        _release_leftovers(engine, stale.run_id)  # copied already; the evaluation needs the names
         if sandbox is not None and found.trusted is None and found.status in {"completed", "diverged"}:
             found = evaluate_adopted(engine, found, stale.run_id, attempt_dir, sandbox)
         store.record_run(
@@ -302,7 +302,7 @@ def evaluate_adopted(
     import yaml
 
     from sentinel.sandbox.errors import EngineUnavailable
-    from sentinel.sandbox.evaluation import evaluate_run
+    from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.paths import DATA_DIR
     from sentinel.sandbox.run import RunResult
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
@@ -312,6 +312,7 @@ def evaluate_adopted(
         labels = engine.image_labels(image)
         config = yaml.safe_load((attempt_dir / "config.yaml").read_text(encoding="utf-8"))
         dataset = str(config["dataset"]["name"])
+        cap = int(float(config["trainer"].get("checkpoint_max_mb", 16.0)) * 1024 * 1024)
         limits = RunLimits(
             timeout_s=sandbox.timeout_s, cpus=sandbox.cpus, memory_bytes=parse_size(sandbox.memory)
         )
@@ -339,7 +340,8 @@ def evaluate_adopted(
             log_tail="",
             artifacts=found.artifacts,
         )
-        evaluated = evaluate_run(engine, result, spec, dataset)
+        with PendingEvaluation(engine, spec, dataset, cap) as evaluation:
+            evaluated = evaluation.finish(result)
     except EngineUnavailable:
         raise
     except (SandboxError, OSError, ValueError, KeyError, TypeError, yaml.YAMLError):
@@ -353,12 +355,16 @@ def evaluate_adopted(
     )
 
 
-def _release_leftover_volume(run_id: str) -> None:
-    """The dead host's artifact volume for this attempt (its files are in the run folder now)."""
+def _release_leftovers(engine: Engine, run_id: str) -> None:
+    """The dead host's containers and artifact volumes of this attempt (its files are in the run
+    folder now); the run image stays until the reaper, so the evaluation can still use it."""
     from sentinel.sandbox.volume import remove_volume
 
-    try:
-        remove_volume(run_id)
-    except SandboxError:
-        return  # a reaper is at it; the evaluation then fails and the run stays unranked
-    (VOLUMES_DIR / f"{run_id}.owner").unlink(missing_ok=True)
+    for container_id in engine.containers_with_label(f"{RUN_LABEL}={run_id}"):
+        engine.remove_container(container_id)  # e.g. its evaluation container, still waiting
+    for name in (run_id, f"{run_id[:58]}.eval"):
+        try:
+            remove_volume(name)
+        except SandboxError:
+            continue  # a reaper is at it; the evaluation then fails and the run stays unranked
+        (VOLUMES_DIR / f"{name}.owner").unlink(missing_ok=True)

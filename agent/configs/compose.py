@@ -236,9 +236,15 @@ def _generated_files(configs_dir: Path, target: str) -> tuple[Path, ...]:
 
 
 def _digest(text: str, files: tuple[Path, ...]) -> str:
+    return config_digest(text, {path.name: path.read_bytes() for path in files})
+
+
+def config_digest(text: str, files: Mapping[str, bytes]) -> str:
+    """The one config digest (store, review bundle, approval, image label, run.json): the
+    config's YAML text, then each job file's name and bytes in order."""
     digest = hashlib.sha256(text.encode())
-    for path in files:
-        digest.update(b"\0" + path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name, data in files.items():
+        digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 

@@ -46,12 +46,14 @@ class Split:
 class ArrayDataset:
     """One dataset's splits as tensors (train, val; test inputs only) and facts from meta.json."""
 
-    def __init__(self, root: Path, name: str, verify: bool = True) -> None:
+    def __init__(self, root: Path, name: str, verify: bool = True, train: bool = True) -> None:
+        """`train=False` (the evaluation container) neither verifies nor loads the train split:
+        `self.train` is then absent, and the largest file is never read."""
         if name not in DATASET_TASKS:
             raise DataInvalid(f"unknown dataset {name!r}")
         self.name = name
         folder = Path(root) / name
-        files = [f"{name}/{file}" for file in FILES]
+        files = [f"{name}/{file}" for file in FILES if train or file != "train.npz"]
         if verify:
             _verify(Path(root), files)
         self.meta: dict[str, Any] = json.loads(_read_regular(folder / "meta.json", MAX_META_BYTES))
@@ -63,7 +65,9 @@ class ArrayDataset:
         self.classes = int(self.meta["classes"]) if self.task == "classification" else 0
         self.target_mean = float(self.meta.get("target_mean", 0.0))
         self.target_std = float(self.meta.get("target_std", 1.0)) or 1.0
-        self.train, self.val = (self._load(folder / f"{split}.npz") for split in ("train", "val"))
+        if train:
+            self.train = self._load(folder / "train.npz")
+        self.val = self._load(folder / "val.npz")
         self.test_inputs = self._inputs(folder / "test_inputs.npz")
 
     def _inputs(self, path: Path) -> torch.Tensor:

@@ -1,8 +1,10 @@
 """Evaluation entrypoint: `python -m sentinel.sandbox.runtime.evaluate`.
 
-Runs in its own container after training, with the trained run's code and its best
-checkpoint baked into a per-run evaluation layer, `/data` read-only (which holds the test
-split's inputs but never its targets) and a fresh `/artifacts`. It loads the weights with
+Runs in its own container, from the run's own image (its code; no targets), with `/data`
+read-only (the test split's inputs, never its targets) and a fresh `/artifacts`. It starts
+beside the training container, loads the data and builds the model, then waits (`--wait`) for
+the host to put the run's best checkpoint into `/artifacts`, so only the forward passes are left
+once training ends. It loads the weights with
 `torch.load(weights_only=True)` through `nn.Module.load_state_dict` (never an override), and
 writes the model's raw outputs on the val and test inputs as plain `.npy` files:
 
@@ -21,6 +23,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,7 @@ from sentinel.sandbox.runtime.supervisor import make_undumpable
 from sentinel.sandbox.runtime.trainer import seed_everything
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG = 0, 1, 2
+POLL_S = 0.02
 MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024
 
 
@@ -43,6 +47,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path("/data"))
     parser.add_argument("--artifacts", type=Path, default=Path("/artifacts"))
     parser.add_argument("--generated", type=Path, default=Path("/job/generated"))
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="Seconds to wait for the checkpoint (0: it must exist).",
+    )
     return parser.parse_args(argv)
 
 
@@ -64,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_interop_threads(1)
     seed_everything(config["experiment"]["seed"], config["trainer"]["deterministic"])
     try:
-        data = load_dataset(config["dataset"], args.data)
+        data = load_dataset(config["dataset"], args.data, train=False)
         model = build_model(config["model"], data, args.generated)
+        _await(args.checkpoint, args.wait)  # started beside the training run: ready before it ends
         _load_weights(model, args.checkpoint)
         batch = int(config["trainer"]["eval_batch_size"])
         for split, inputs in (("val", data.val.x), ("test", data.test_inputs)):
@@ -76,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     print("sentinel-evaluate: predictions written", flush=True)
     return EXIT_OK
+
+
+def _await(path: Path, seconds: float) -> None:
+    """Poll for `path` (the host renames it into place whole) for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(POLL_S)
 
 
 def _load_weights(model: torch.nn.Module, checkpoint: Path) -> None:
@@ -117,4 +135,7 @@ def _save(path: Path, array: np.ndarray) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the files are closed; skip torch's interpreter teardown (a fraction of a second)

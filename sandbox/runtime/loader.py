@@ -29,8 +29,8 @@ class ModelLoadError(RuntimeError):
     """The model named by the config cannot be imported or built (one line, no source text)."""
 
 
-def load_dataset(section: dict[str, Any], data_root: Path) -> ArrayDataset:
-    return ArrayDataset(data_root, section["name"])
+def load_dataset(section: dict[str, Any], data_root: Path, train: bool = True) -> ArrayDataset:
+    return ArrayDataset(data_root, section["name"], train=train)
 
 
 def build_model(section: dict[str, Any], data: ArrayDataset, generated_dir: Path) -> torch.nn.Module:
@@ -90,4 +90,48 @@ def _generated_class(target: str, generated_dir: Path) -> type:
     cls = module.__dict__.get(class_name)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         raise ModelLoadError(f"{module_name}.py defines no nn.Module subclass {class_name}")
+    guard_array_protocols(module)
     return cls
+
+
+# NumPy (and DLPack consumers) turn any object exposing one of these into an array over memory
+# the object describes: a raw pointer read/write. The validator refuses the names; this is the
+# runtime's second line, for classes a generated module defines.
+ARRAY_PROTOCOLS = frozenset(
+    {
+        "__array__",
+        "__array_interface__",
+        "__array_struct__",
+        "__array_function__",
+        "__array_ufunc__",
+        "__array_finalize__",
+        "__array_wrap__",
+        "__array_priority__",
+        "__cuda_array_interface__",
+        "__dlpack__",
+        "__dlpack_device__",
+    }
+)
+
+
+def guard_array_protocols(module: object) -> None:
+    """Refuse generated classes that define an array protocol, and make their instances refuse
+    one being set on them later (a class-level `__setattr__` guard: one Python call per
+    attribute store, never on the training hot path)."""
+    for value in list(vars(module).values()):
+        if not (isinstance(value, type) and value.__module__ == getattr(module, "__name__", None)):
+            continue
+        for klass in value.__mro__:
+            if klass.__module__ == value.__module__ and ARRAY_PROTOCOLS & set(vars(klass)):
+                raise ModelLoadError(f"{value.__name__} defines an array protocol; refused")
+        if "__setattr__" not in vars(value):
+            value.__setattr__ = _refusing_setattr(value.__setattr__)  # type: ignore[method-assign]
+
+
+def _refusing_setattr(original: Any) -> Any:
+    def __setattr__(self: object, name: str, value: object) -> None:
+        if name in ARRAY_PROTOCOLS:
+            raise AttributeError(f"setting {name} is refused in a run")
+        original(self, name, value)
+
+    return __setattr__

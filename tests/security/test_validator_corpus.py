@@ -8,8 +8,10 @@ the validator as bytes, the way the container would read them.
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,8 +37,8 @@ def _expected(path: Path) -> set[str]:
 
 
 def test_corpus_sizes() -> None:
-    assert len(REDTEAM) >= 40
-    assert len(BENIGN) >= 10
+    assert len(REDTEAM) >= 120
+    assert len(BENIGN) >= 30
 
 
 @pytest.mark.parametrize("path", REDTEAM, ids=[p.stem for p in REDTEAM])
@@ -61,19 +63,29 @@ def test_benign_file_is_accepted(path: Path) -> None:
     assert report.entry_points, f"{path.name}: no class satisfies the registry contract"
 
 
+@pytest.fixture(scope="module")
+def benign_runs() -> dict[str, str]:
+    """Every benign file built and trained one step in ONE child process (benign_runner.py).
+
+    The benign files are our own reviewed fixtures (never generated code, and never a red-team
+    file), so running them on the host is safe; it proves they are real models with the
+    registry's contract (`Model(input_shape, output_dim)`, forward and backward on the right
+    shape) and not strings contrived to pass the policy.
+    """
+    pytest.importorskip("torch")
+    pytest.importorskip("einops", reason="several benign models use einops, which is not installed")
+    todo = {str(p): list(validate_path(p).entry_points) for p in BENIGN}
+    done = subprocess.run(
+        [sys.executable, str(HERE / "benign_runner.py"), json.dumps(todo)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
 @pytest.mark.parametrize("path", BENIGN, ids=[p.stem for p in BENIGN])
-def test_benign_file_is_a_working_model(path: Path) -> None:
-    """The benign files are our own reviewed fixtures (never generated code), so importing them
-    here is safe; it proves they are real models with the registry's shape contract and not
-    strings contrived to pass the policy."""
-    torch = pytest.importorskip("torch")
-    if "einops" in path.read_text(encoding="utf-8"):
-        pytest.importorskip("einops", reason="this benign model uses einops, which is not installed")
-    spec = importlib.util.spec_from_file_location(f"benign_{path.stem}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for name in validate_path(path).entry_points:
-        model = getattr(module, name)((2, 32), 3).eval()
-        with torch.no_grad():
-            assert model(torch.randn(4, 2, 32)).shape == (4, 3)
+def test_benign_file_is_a_working_model(path: Path, benign_runs: dict[str, str]) -> None:
+    assert benign_runs[str(path)] == "ok"

@@ -15,8 +15,11 @@ tensors, parameters or storages (`_modules`, `_forward_hooks`, `_typed_storage`,
 would rewire hooks the trainer relies on, and defining `_typed_storage` would "allow"
 `self._typed_storage()` after `Model.helper(tensor)` passed a tensor in as self. For the
 same reason `self` may only be bound as the first parameter of a method.
-Attribute *assignment* is only on `self`: stores elsewhere could rewrite a class shared
-with the trainer.
+Attribute *assignment* (plain, augmented, annotated, tuple targets, for/with targets) is
+only `self.<name>`, one level: `self.kind = torch.Tensor; self.kind.abs = fn` would rewrite a
+class shared with the trainer, and `self.fc.weight.grad = ...` an object the trainer owns.
+Stores into subscripts (`self.buf[0] = ...`, `x[mask] = 0`) are not attribute stores; the
+container-key rule (SV114) judges their keys.
 """
 
 from __future__ import annotations
@@ -77,7 +80,12 @@ class AttributeRule(Rule):
                     self.code, node, f"private attribute {attr!r} is not defined by this file on self"
                 )
             if not isinstance(node.ctx, ast.Load) and not self._on_self(ctx, node):
-                yield ctx.at(self.code, node, "attributes may only be assigned on self")
+                yield ctx.at(
+                    self.code,
+                    node,
+                    "attributes may only be assigned as self.<name> (one level, on self);"
+                    " for flags use methods such as .requires_grad_(False)",
+                )
         yield from self._self_bindings(ctx)
         for cls in ctx.classes.values():
             for stmt in cls.body:
@@ -94,7 +102,11 @@ class AttributeRule(Rule):
             for node in scope.bindings.get("self", []):
                 method = scope.node
                 first = None
-                if isinstance(method, ast.FunctionDef) and isinstance(ctx.parent(method), ast.ClassDef):
+                if (
+                    isinstance(method, ast.FunctionDef)
+                    and isinstance(ctx.parent(method), ast.ClassDef)
+                    and not _is_static(method)  # a staticmethod's "self" is whatever is passed
+                ):
                     positional = [*method.args.posonlyargs, *method.args.args]
                     first = positional[0] if positional else None
                 if node is not first:
@@ -102,9 +114,7 @@ class AttributeRule(Rule):
 
     @staticmethod
     def _on_self(ctx: ModuleContext, node: ast.Attribute) -> bool:
-        root: ast.expr = node.value
-        while isinstance(root, (ast.Attribute, ast.Subscript)):
-            root = root.value
+        root = node.value
         return (
             isinstance(root, ast.Name)
             and root.id == "self"
@@ -119,6 +129,10 @@ class AttributeRule(Rule):
             and node.attr in ctx.defined_attributes
             and node.attr not in TORCH_PRIVATE
         )
+
+
+def _is_static(method: ast.FunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
 
 
 def _defined_names(stmt: ast.stmt) -> list[tuple[str, ast.AST]]:

@@ -3,7 +3,8 @@
 A class statement runs its metaclass, its bases' `__init_subclass__` and its keywords at
 import time, so what a class may inherit from is an allowlist: torch.nn layer classes
 (`nn.Module`, `nn.Sequential`, ...) or classes defined earlier in this file; a class with
-no bases is a harmless namespace for constants. Metaclasses and class keywords are refused
+no bases is a harmless namespace for constants; `typing.NamedTuple` is allowed for config
+classes, whose shape SV117 checks. Metaclasses and class keywords are refused
 (`metaclass=` runs arbitrary code to build the class), so are `*bases`, and classes defined
 inside functions or other classes (the module declares exactly the classes it shows).
 """
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from sentinel.validator._context import ModuleContext
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
+from sentinel.validator.rules.configs import config_kind
 
 __all__ = ["NOT_MODULE_CLASSES", "ClassRule", "is_nn_base"]
 
@@ -46,8 +48,9 @@ class ClassRule(Rule):
             for keyword in cls.keywords:
                 what = "metaclass" if keyword.arg == "metaclass" else f"class keyword {keyword.arg!r}"
                 yield ctx.at(self.code, keyword, f"{what} runs code while the class is created")
+            configured = config_kind(ctx, cls) is not None  # its bases are SV117's business
             for base in cls.bases:
-                if not (is_nn_base(ctx, base) or self._earlier_class(ctx, cls, base)):
+                if not (configured or is_nn_base(ctx, base) or self._earlier_class(ctx, cls, base)):
                     yield ctx.at(
                         self.code,
                         base,

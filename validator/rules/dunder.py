@@ -10,6 +10,12 @@ on every failed lookup. Allowed definitions and why:
 - `__init__`: the registry's constructor contract; it only runs when the trainer builds the model.
 - `__repr__`: runs only when something asks for a repr (logging the model); nn.Module's
   `extra_repr` is preferred but `__repr__` with f-strings is common in real models.
+- `__len__`, `__getitem__`, `__iter__`: container-style models (a stack of blocks used like a
+  list). Their bodies are checked like any method; `%` with a mapping, the one implicit
+  caller by string key, is refused by SV106, and `__iter__` cannot be a generator (SV107).
+Everything else is refused, whether accessed or defined: `__array_interface__`,
+`__array_struct__`, `__array__`, `__dlpack__`, `__setstate__`, `__reduce_ex__`,
+`__class_getitem__`, `__set_name__` ...: the allowlist above is the complete list.
 Strings that are exactly a dunder name ("__class__") are refused as well: no allowed API
 needs one, and they are the payload of every string-based attribute lookup.
 """
@@ -26,7 +32,7 @@ from sentinel.validator.rules._base import Rule
 
 __all__ = ["ALLOWED_DUNDER_METHODS", "DunderRule"]
 
-ALLOWED_DUNDER_METHODS = frozenset({"__init__", "__repr__"})
+ALLOWED_DUNDER_METHODS = frozenset({"__init__", "__repr__", "__len__", "__getitem__", "__iter__"})
 _DUNDER_STRING = re.compile(r"^\s*__\w+__\s*$")
 
 

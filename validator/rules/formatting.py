@@ -7,8 +7,9 @@ Format", 2016). So `.format(...)` is allowed only on a string literal whose ever
 including fields nested in format specs, is empty, a number or an identifier; `format_map`
 is refused outright.
 f-strings are fine: their fields are ordinary expressions that every other rule checks.
-`%`-formatting is allowed: with a mapping it performs only `mapping[key]` for the literal
-key, never an attribute lookup, and `%r`/`%s` call the same repr/str as f-strings.
+`%`-formatting on a string template needs a tuple or a literal on its right: with a mapping
+it performs `mapping[key]` for every `%(key)s`, and for an nn.ParameterDict that item lookup
+*is* getattr (`'%(__dict__)s' % pd`). `"%d" % n` is written `"%d" % (n,)`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import string
 from collections.abc import Iterator
 
 from sentinel.validator._context import ModuleContext
+from sentinel.validator._strings import is_stringy
 from sentinel.validator.report import Violation
 from sentinel.validator.rules._base import Rule
 
@@ -48,9 +50,19 @@ def unsafe_format_fields(template: str, depth: int = 0) -> list[str]:
 
 class FormatRule(Rule):
     code = "SV106"
-    summary = "str.format only on literals with plain fields; no format_map"
+    summary = "str.format only on literals with plain fields; no format_map; % only with a tuple"
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
+        for node in ctx.nodes(ast.BinOp):
+            assert isinstance(node, ast.BinOp)
+            template = isinstance(node.op, ast.Mod) and is_stringy(node.left)
+            if template and not isinstance(node.right, (ast.Tuple, ast.Constant)):
+                yield ctx.at(
+                    self.code,
+                    node.right,
+                    "%-formatting takes a tuple or a literal on the right (a mapping's item lookup"
+                    " can be getattr); write (value,) or use an f-string",
+                )
         for node in ctx.nodes(ast.Attribute):
             assert isinstance(node, ast.Attribute)
             if node.attr == "format_map":

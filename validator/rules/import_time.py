@@ -151,9 +151,16 @@ class ImportTimeRule(Rule):
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
                 yield from self._constant_assignment(ctx, stmt, where)
                 continue
+            if _is_main_guard(stmt):
+                yield ctx.at(
+                    self.code,
+                    stmt,
+                    'an `if __name__ == "__main__":` block is not allowed: the container imports this file'
+                    " as a module and nothing runs it as a script; remove the block",
+                )
+                continue
             kind = type(stmt).__name__
-            hint = ' (an `if __name__ == "__main__"` block included)' if isinstance(stmt, ast.If) else ""
-            yield ctx.at(self.code, stmt, f"{kind} statement at {where} runs at import time{hint}")
+            yield ctx.at(self.code, stmt, f"{kind} statement at {where} runs at import time")
 
     def _constant_assignment(
         self, ctx: ModuleContext, stmt: ast.Assign | ast.AnnAssign, where: str
@@ -170,3 +177,15 @@ class ImportTimeRule(Rule):
             yield ctx.at(
                 self.code, part, f"{_describe(part)} at {where} runs at import time; only constants allowed"
             )
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )

@@ -10,9 +10,11 @@ Allowed modules and why (each exists in the runtime image):
 - typing, collections.abc: annotations only; members limited to type constructors and
   abstract base classes (typing.get_type_hints, which evaluates strings, is not among them).
 - __future__: `annotations` only, which makes annotations lazy: less runs at import.
-Refused stdlib, with reasons: dataclasses (builds methods with exec; default_factory calls
-arbitrary callables), the rest of collections (namedtuple generates code; nn.ModuleDict and
-dict suffice),
+- dataclasses: `dataclass` only, for frozen config classes whose shape SV117 checks (field
+  names and literal defaults are all the generated code sees; `field(default_factory=...)`
+  is not importable).
+Refused stdlib, with reasons: the rest of collections (namedtuple generates code from any
+strings; typing.NamedTuple with SV117's checks and nn.ModuleDict suffice),
 functools (partial/reduce call arbitrary callables indirectly; wraps copies __dict__ and
 __wrapped__), and everything else: os, sys, subprocess, socket, pickle, ctypes, importlib,
 builtins, inspect, io, pathlib, ... none of which a model definition needs.

@@ -8,6 +8,11 @@ under a name no static check can follow. Chains are resolved from the import the
 so aliases change nothing: `import torch as t; t.hub.load`, `from torch import hub`,
 `nn = torch.nn` and `F.torch.load` are all refused. Imported objects are read-only:
 assigning to `torch.x` or `nn.Module.forward` would monkeypatch the trainer.
+Annotations are exempt from the member allowlist (`x: np.ndarray`, `-> torch.Tensor`) when
+the file starts with `from __future__ import annotations`: they are then strings that nothing
+in the runtime evaluates (docs/security.md, "Annotations"), and SV108 still keeps them type
+expressions. Without that import Python evaluates them while defining the function or class,
+so they must resolve like any other chain.
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ class ModuleApiRule(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         yield from self._from_imports(ctx)
+        annotations = ctx.annotation_nodes if _lazy_annotations(ctx) else frozenset()
         for node in ctx.nodes(ast.Attribute):
             assert isinstance(node, ast.Attribute)
+            if node in annotations:
+                continue
             if ctx.is_chain_top(node):
                 yield from self._chain(ctx, node)
         for node in ctx.nodes(ast.Name):
             assert isinstance(node, ast.Name)
             binding = ctx.import_of(node) if isinstance(node.ctx, ast.Load) else None
-            if binding is None:
+            if binding is None or node in annotations:
                 continue
             kind = classify(binding.target)
             parent = ctx.parent(node)
@@ -74,6 +82,23 @@ class ModuleApiRule(Rule):
         if step is None:
             return
         if step.kind == "refused":
-            yield ctx.at(self.code, node, f"{spelled} resolves to {step.path}, which is not an allowed API")
+            hint = (
+                "; in an annotation, add `from __future__ import annotations` so it is never evaluated"
+                if node in ctx.annotation_nodes
+                else ""
+            )
+            yield ctx.at(
+                self.code, node, f"{spelled} resolves to {step.path}, which is not an allowed API{hint}"
+            )
         elif step.kind == "namespace" and isinstance(node.ctx, ast.Load):
             yield ctx.at(self.code, node, f"module {step.path!r} used as a value; use its members directly")
+
+
+def _lazy_annotations(ctx: ModuleContext) -> bool:
+    """`from __future__ import annotations`: annotations stay strings (PEP 563)."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in ctx.tree.body
+    )

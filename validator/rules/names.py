@@ -31,8 +31,12 @@ ALLOWED_BUILTINS = frozenset(
         "reversed", "round", "sorted", "sum", "zip", "map", "iter", "next",
         # type tests over explicit classes; repr only calls __repr__ the file may define
         "isinstance", "issubclass", "repr",
+        # print goes to the run's stdout log (capped by the host; never parsed as a result)
+        "print",
         # super() for nn.Module.__init__; staticmethod is an inert wrapper (decorator rule)
         "super", "staticmethod",
+        # property only as a method decorator (checked below; setters are SV109's)
+        "property",
         # exceptions a constructor raises on bad params
         "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "IndexError",
         "KeyError", "AssertionError",
@@ -57,7 +61,6 @@ _WHY = {
     "help": "starts pydoc and imports modules by name",
     "memoryview": "exposes raw memory",
     "object": "is the root of subclass walking",
-    "print": "writes to the run log; models report through metrics",
 }
 
 
@@ -76,6 +79,16 @@ class NameRule(Rule):
                 yield ctx.at(self.code, node, f"builtin {node.id!r} is not allowed: it {why}")
             elif resolution.kind == "undefined":
                 yield ctx.at(self.code, node, f"name {node.id!r} is not defined in this file")
+            elif node.id == "property" and resolution.kind == "builtin":
+                parent = ctx.parent(node)
+                if not (isinstance(parent, ast.FunctionDef) and node in parent.decorator_list):
+                    yield ctx.at(self.code, node, "property may only be used as a method decorator")
+            elif node.id == "print" and resolution.kind == "builtin":
+                call = ctx.parent(node)
+                if not (isinstance(call, ast.Call) and call.func is node):
+                    yield ctx.at(self.code, node, "print may only be called directly")
+                elif any(k.arg == "file" for k in call.keywords):
+                    yield ctx.at(self.code, node, "print(file=...) is not allowed: print goes to the run log")
         yield from self._rebindings(ctx)
 
     def _rebindings(self, ctx: ModuleContext) -> Iterator[Violation]:

@@ -20,8 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
-from _support import honest_trusted
-
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.campaign import CampaignRunner
 from sentinel.agent.campaign.approval import ApprovalHook
@@ -31,6 +29,9 @@ from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 from sentinel.sandbox.scoring import TrustedMetrics
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, also when run as a script
+from _support import honest_trusted
 
 SCRIPT = Path(__file__).resolve()
 DEFAULT_LRS = (0.02, 0.005, 0.03, 0.002, 0.015, 0.04)  # none reaches the goal target (0.99)

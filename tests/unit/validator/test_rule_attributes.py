@@ -45,11 +45,28 @@ def test_private_attributes() -> None:
 
 
 def test_attribute_stores_only_on_self() -> None:
-    init = "self.fc.weight.requires_grad = True\nself.extra = nn.ModuleList([nn.Linear(2, 2)])\n"
-    ok = model_source(init=init + "self.extra[0].bias = None")
+    init = "self.fc.weight.requires_grad_(True)\nself.extra = nn.ModuleList([nn.Linear(2, 2)])\n"
+    ok = model_source(init=init + "self.scale: float = 1.0\nself.count = 0\nself.count += 1")
     assert check(ok).accepted, check(ok).violations
     assert "SV105" in codes(model_source(forward="x.weight = None\nreturn x"))
     assert "SV105" in codes(model_source(init="lin = nn.Linear\nlin.forward = None"))
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "self.kind = torch.Tensor\nself.kind.abs = None",  # the chain starts at self
+        "self.fc.weight.requires_grad = False",  # issue 12: one level only
+        "self.extra = nn.ModuleList([nn.Linear(2, 2)])\nself.extra[0].bias = None",
+        "self.a = nn.Linear(2, 2)\nself.a.b += 1",
+        "self.a = nn.Linear(2, 2)\nself.a.b: int = 1",
+        "self.a = nn.Linear(2, 2)\nself.a.b, self.c = 1, 2",
+        "self.a = nn.Linear(2, 2)\nfor self.a.b in range(2):\n    pass",
+        "self.a = nn.Linear(2, 2)\nwith torch.no_grad() as self.a.b:\n    pass",
+    ],
+)
+def test_stores_are_one_level_on_self(init: str) -> None:
+    assert "SV105" in codes(model_source(init=init))
 
 
 def test_nn_module_internals_cannot_be_overridden() -> None:

@@ -23,7 +23,7 @@ def test_no_grad_imported_by_name_is_still_recognised() -> None:
 @pytest.mark.parametrize(
     "decorator",
     [
-        "property",
+        "helper.setter",
         "classmethod",
         "torch.no_grad(False)",
         "staticmethod()",

@@ -42,7 +42,7 @@ def test_allowed_imports(imports: str) -> None:
         "import torch.utils.data",
         "from torch.utils import data",
         "import importlib",
-        "import dataclasses",
+        "import copy",
         "import collections",
         "from collections import OrderedDict",
         "import einops.layers",

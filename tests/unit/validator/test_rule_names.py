@@ -10,8 +10,8 @@ from validator_testkit import check, codes, hits, model_source
     "call",
     ["eval('1')", "exec('1')", "getattr(x, 'y')", "setattr(x, 'y', 1)", "delattr(x, 'y')", "vars(x)",
      "globals()", "locals()", "compile('1', 'f', 'eval')", "open('f')", "input()", "breakpoint()", "help(x)",
-     "__import__('os')", "type(x)", "memoryview(b'')", "object()", "print(x)", "hasattr(x, 'y')", "dir(x)",
-     "id(x)", "classmethod(x)", "property(x)", "exit()", "__build_class__"],
+     "__import__('os')", "type(x)", "memoryview(b'')", "object()", "print(x, file=x)", "f = print",
+     "hasattr(x, 'y')", "dir(x)", "id(x)", "classmethod(x)", "property(x)", "exit()", "__build_class__"],
 )  # fmt: skip
 def test_refused_builtins(call: str) -> None:
     assert "SV103" in codes(model_source(forward=f"y = {call}\nreturn x"))

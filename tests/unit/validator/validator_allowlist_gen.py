@@ -23,7 +23,9 @@ OUTPUT = Path(__file__).resolve().parents[3] / "validator" / "api_allowlist.json
 # Child namespaces a chain may walk through (everything else that is a module is refused).
 NAMESPACES: dict[str, list[str]] = {
     "torch": ["nn", "linalg", "fft", "special"],
-    "torch.nn": ["functional", "init"],
+    "torch.nn": ["functional", "init", "utils"],
+    "torch.nn.utils": ["parametrizations"],
+    "torch.nn.utils.parametrizations": [],
     "torch.nn.functional": [],
     "torch.nn.init": [],
     "torch.linalg": [],
@@ -37,10 +39,14 @@ NAMESPACES: dict[str, list[str]] = {
     "einops": ["layers"],
     "einops.layers": ["torch"],
     "einops.layers.torch": [],
+    "dataclasses": [],
 }
 
-# ATen ops that read files or raw memory: tensor compute only.
+# ATen ops that read files or raw memory: tensor compute only. The fbgemm_* ops take packed
+# weight blobs (opaque tensors interpreted as native structures), a memory-safety surface no
+# model needs.
 TORCH_OPS_REFUSED = {"from_file", "frombuffer"}
+TORCH_OPS_REFUSED_PREFIXES = ("fbgemm_",)
 TORCH_EXTRA = {
     "Tensor", "Size", "dtype", "device", "no_grad", "enable_grad", "finfo", "iinfo",
     "is_tensor", "get_default_dtype",
@@ -51,8 +57,14 @@ NN_FUNCTIONAL_REFUSED = {
 }  # fmt: skip
 TYPING_ALLOWED = {
     "Any", "Callable", "ClassVar", "Dict", "Final", "FrozenSet", "Iterable", "Iterator", "List",
-    "Literal", "Mapping", "Optional", "Sequence", "Set", "Tuple", "Type", "Union",
+    "Literal", "Mapping", "NamedTuple", "Optional", "Sequence", "Set", "Tuple", "Type", "Union",
 }  # fmt: skip
+# Weight reparametrizations models use by name (issue 12); the rest of torch.nn.utils (clip_grad,
+# prune, stateless, rnn packing with enforce_sorted...) is training machinery, not model code.
+NN_UTILS_ALLOWED = {"weight_norm", "spectral_norm", "remove_weight_norm", "remove_spectral_norm"}
+PARAMETRIZATIONS_ALLOWED = {"weight_norm", "spectral_norm", "orthogonal"}
+# Frozen config classes (SV117 checks the shape); field() and the rest of dataclasses are refused.
+DATACLASSES_ALLOWED = {"dataclass"}
 ABC_ALLOWED = {
     "Callable", "Collection", "Iterable", "Iterator", "Mapping", "MutableMapping", "MutableSequence",
     "Sequence",
@@ -85,6 +97,7 @@ def _members() -> dict[str, set[str]]:
 
     vf = {n for n in _public(torch._C._VariableFunctions) if hasattr(torch, n)}  # type: ignore[arg-type]
     dtypes = {n for n in _public(torch) if isinstance(getattr(torch, n), torch.dtype)}
+    vf = {n for n in vf if not n.startswith(TORCH_OPS_REFUSED_PREFIXES)}
     torch_members = (vf - TORCH_OPS_REFUSED) | set(torch.functional.__all__) | dtypes | TORCH_EXTRA
     nn_members = {
         n for n in _public(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
@@ -110,6 +123,9 @@ def _members() -> dict[str, set[str]]:
         "torch.nn": nn_members,
         "torch.nn.functional": functional,
         "torch.nn.init": init_members,
+        "torch.nn.utils": set(NN_UTILS_ALLOWED),
+        "torch.nn.utils.parametrizations": set(PARAMETRIZATIONS_ALLOWED),
+        "dataclasses": set(DATACLASSES_ALLOWED),
         "torch.linalg": routines("torch.linalg"),
         "torch.fft": routines("torch.fft"),
         "torch.special": routines("torch.special"),
