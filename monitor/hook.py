@@ -8,7 +8,6 @@ before the optimizer applies it; trend detectors, snapshots and experience bookk
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from sentinel.monitor.actions import ACTIONS, ActionContext
@@ -17,6 +16,7 @@ from sentinel.monitor.detectors import Finding, build_detectors
 from sentinel.monitor.events import decision_event
 from sentinel.monitor.experience import ExperienceLog
 from sentinel.monitor.policy import Decision, Policy
+from sentinel.monitor.quality import QualityWatch
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
 from sentinel.monitor.update_ratio import UpdateRatioProbe
@@ -60,8 +60,8 @@ class MonitorHook(TrainerHook):
         self._gate_ref: object = ()  # the reference the gate was computed for
         self._gate_until = config.warmup_steps + 1  # warm-up ends between references: re-gate until then
         self._trend_every = config.trend_every
-        self._clock = math.nan  # perf_counter at the last after_step
-        self.step_seconds = math.nan  # mean wall time per step over the last trend_every steps
+        self._scale = math.nan  # LR / the schedule's planned LR at the last observed step
+        self.quality = QualityWatch(config)
         self.gate = QuietGate() if batch_quiet_steps else None  # which coming steps may be batched
 
     # ------------------------------------------------------------------ hook points
@@ -106,6 +106,7 @@ class MonitorHook(TrainerHook):
             -ticks % every or every,  # the tick % every == 0: after_step's periodic checks
         )
         gate.loss_max, gate.grad_max = self._loss_gate, self._grad_gate
+        gate.lr_max = self.config.lr_jump_ratio * float(ctl.lr)  # < 2.3x per gate span in warm-up
         gate.until = int(ctl.step) + ahead
 
     def _observe(self, ctl: TrainingControl, signals: StepSignals) -> None:
@@ -116,6 +117,8 @@ class MonitorHook(TrainerHook):
         window.push(signals.step, loss, grad, signals.lr)
         self.ticks += 1
         self._dropped_this_step = False
+        if self._lr_jumped(ctl, signals):
+            return
         # fast path: under every per-step detector's bound (NaN and Inf never are) and not a
         # trend tick of `divergence`: two comparisons instead of four detector calls
         if not (loss <= self._loss_gate and grad <= self._grad_gate and window.count % self._trend_every):
@@ -156,10 +159,13 @@ class MonitorHook(TrainerHook):
         """Every `trend_every` steps: trend detectors, episode closure, due experiences, the step
         time and a healthy snapshot. Nothing here needs a finer clock than that."""
         cfg, window = self.config, self.window
-        now = time.perf_counter()
-        if self._clock == self._clock:
-            self.step_seconds = (now - self._clock) / self._trend_every
-        self._clock = now
+        if not self.policy.stopped and (report := self.quality.observe(signals.step, window)):
+            params = {"steps": float(self.ticks)}
+            self._record(
+                ctl,
+                decision_event(report.step, report.anomaly, report.evidence, "none", params),
+                self.decisions,
+            )
         if not self.policy.stopped:
             for detector in self.trend:
                 finding = detector.observe(signals.step, window)
@@ -179,15 +185,32 @@ class MonitorHook(TrainerHook):
             self._snapshot(ctl)
 
     def _snapshot(self, ctl: TrainingControl) -> None:
-        """Keep a healthy snapshot, then space the next one so that snapshots cost at most
-        `snapshot_budget` of the training time (a deep copy of a big optimizer state is slow)."""
-        start = time.perf_counter()
+        """Keep a healthy snapshot; the next one is due `snapshot_gap` steps later. Counted in
+        steps only, never in seconds: the same seed and faults must give the same decisions on
+        any machine and under any load."""
         self.snapshots.take(ctl, self.window)
-        cost = time.perf_counter() - start
-        gap = self.config.snapshot_every
-        if self.step_seconds > 0:
-            gap = max(gap, math.ceil(cost / (self.config.snapshot_budget * self.step_seconds)))
-        self._next_snapshot = self.ticks + gap
+        self._next_snapshot = self.ticks + self.config.snapshot_gap
+
+    def _lr_scale(self, ctl: TrainingControl, lr: float) -> float:
+        """LR over the schedule's own LR for this step (1 when nothing rescaled it); the raw LR
+        when the control cannot say what the schedule would give (a plain loop)."""
+        planned = getattr(ctl, "planned_lr", None)
+        value = float(planned()) if callable(planned) else math.nan
+        return lr / value if math.isfinite(value) and value > 0 else lr
+
+    def _lr_jumped(self, ctl: TrainingControl, signals: StepSignals) -> bool:
+        """An LR jump is recognised at the step it happens, from the optimizer's LR against the
+        schedule's, before the optimizer applies it: the cut back is exact and nothing is lost."""
+        scale, before = self._lr_scale(ctl, signals.lr), self._scale
+        self._scale = scale
+        if not (before > 0 and scale > self.config.lr_jump_ratio * before) or self.policy.stopped:
+            return False
+        jump = scale / before
+        evidence = {"lr_jump": float(jump), "lr": float(signals.lr)}
+        decision = self.policy.lr_jump(Finding("lr_jump", signals.step, evidence))
+        self._last_finding_tick = self.ticks
+        self._act(ctl, decision, in_backward=True)
+        return True
 
     def on_train_end(self, ctl: TrainingControl, status: str) -> None:
         if self.gate is not None and self.gate.pending:
@@ -222,6 +245,7 @@ class MonitorHook(TrainerHook):
             self._dropped_this_step = True
         if decision.action == "rollback":
             self.policy.rebase(int(ctl.step))
+        self._scale = self._lr_scale(ctl, float(ctl.lr))  # the monitor's own LR moves are no jumps
         event = decision_event(decision.step, decision.anomaly, decision.evidence, decision.action, params)
         self._record(ctl, event, self.decisions)
         if decision.new:

@@ -288,12 +288,28 @@ class Policy:
         else:
             params["factor"] = self.config.lr_cut_factor ** max(cuts, 1 if action == "lr_cut" else 0)
             ep.lr_cut = ep.lr_cut or params["factor"] < 1.0
+        if action in ("lr_cut", "rollback") and self._from_start(ep, finding) and params["factor"] < 1.0:
+            params["momentum"] = self.config.momentum_horizon_cut
         if action == "rollback":
             data = finding.anomaly in ("nan", "loss_spike") if skip_data is None else skip_data
             params["skip_data"] = 1.0 if data else 0.0
             if finding.anomaly == "divergence" and "above_start" in finding.evidence:
                 ep.blow_ups += 1
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
+
+    def _from_start(self, ep: Episode, finding: Finding) -> bool:
+        """Trouble with the step size that began before the first healthy snapshot (divergence,
+        a blow-up or oscillation from the start): the momentum carried those steps too."""
+        trend = finding.anomaly in ("divergence", "oscillation") or "above_start" in finding.evidence
+        return trend and ep.start <= self.config.snapshot_every
+
+    def lr_jump(self, finding: Finding) -> Decision:
+        """The LR left its schedule by `lr_jump` x at this very step (seen before the optimizer
+        applies it): undo exactly that factor now. Nothing else is wrong yet, so no episode
+        opens and no snapshot is needed."""
+        self.last_finding_step = finding.step
+        factor = 1.0 / finding.evidence["lr_jump"]
+        return Decision(finding.step, "lr_jump", "lr_cut", {"factor": factor}, finding.evidence, True)
 
     def _plateau(self, finding: Finding, lr: float, ref_lr: float) -> Decision | None:
         """More LR while the updates are tiny (warm restart), checked again after `patience`
