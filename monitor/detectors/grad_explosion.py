@@ -67,7 +67,11 @@ class GradExplosionDetector(Detector):
         return float(self.extreme * np.median(grads))
 
     def _threshold_of(self, ref: Reference) -> float:
-        log_margin = max(math.log(self.min_ratio), self.z * ref.log_grad_scale)
+        # a noisy run's sigma bar is capped at `extreme` x 10 the median: one unclipped step at
+        # thousands x poisons Adam's second moment for the rest of the run (cnn1d's e^(6 sigma)
+        # passed 8560x); clean runs stay below ~200x
+        cap = math.log(10 * self.extreme)
+        log_margin = min(max(math.log(self.min_ratio), self.z * ref.log_grad_scale), cap)
         return math.exp(ref.log_grad_median + log_margin)
 
     def _limit(self, window: SignalWindow, ref: Reference) -> float:

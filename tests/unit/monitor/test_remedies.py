@@ -83,10 +83,10 @@ def test_a_rollback_restores_the_schedules_lr_not_a_permanent_cut(train, factor)
 
 
 def test_sgd_diverging_from_the_start_gets_its_momentum_shortened(train):
-    """SGD at momentum 0.99 with an LR ten times too large: LR cuts alone leave the momentum
+    """SGD at momentum 0.99 with an LR far too large: LR cuts alone leave the momentum
     multiplying every step by ~100; the monitor shortens the horizon with the cut."""
-    shadow = train(monitored=False, optimizer="sgd", momentum=0.99, lr=0.05, max_steps=240, epochs=100)
-    run = train(optimizer="sgd", momentum=0.99, lr=0.05, max_steps=240, epochs=100)
+    shadow = train(monitored=False, optimizer="sgd", momentum=0.99, lr=0.2, max_steps=240, epochs=100)
+    run = train(optimizer="sgd", momentum=0.99, lr=0.2, max_steps=240, epochs=100)
     cut = [d for d in run.decisions if "momentum" in d["params"]]
     assert cut, [(d["step"], d["anomaly"], d["action"]) for d in run.decisions]
     assert cut[0]["params"]["momentum"] < 0.99
