@@ -149,3 +149,26 @@ def test_the_same_faulty_run_gives_the_same_events(train):
     second = train(lr=3e-3, max_steps=200, epochs=100, faults=faults)
     assert first.decisions and first.decisions == second.decisions
     assert first.final == second.final
+
+
+def test_a_collapse_is_reported_once_without_touching_the_run():
+    """A loss stuck near its start with gradients at 1/100 of the first steps': reported (action
+    none) once, wherever in the run it happens."""
+    from sentinel.monitor.quality import QualityWatch
+
+    config = MonitorConfig()
+    window, watch = make_window(config), QualityWatch(config)
+    reports = []
+    for step in range(1, 400):
+        loss = 2.3 - 0.2 * min(step, 100) / 100  # some progress, then stuck at 2.1 (0.9 x start)
+        grad = 1.0 if step < 120 else 0.01
+        window.push(step, loss, grad, 1e-3)
+        if step % config.trend_every == 0 and (finding := watch.observe(step, window)):
+            reports.append(finding)
+    assert [r.anomaly for r in reports] == ["collapse"]
+    assert reports[0].evidence["grad_drop"] <= config.plateau_collapse_grad
+
+
+def test_a_clean_run_gets_no_report(train):
+    run = train(lr=3e-3, schedule="cosine", max_steps=200, epochs=100)
+    assert run.decisions == []
