@@ -62,6 +62,9 @@ class MonitorHook(TrainerHook):
         self._trend_every = config.trend_every
         self._scale = math.nan  # LR / the schedule's planned LR at the last observed step
         self.quality = QualityWatch(config)
+        self._planned_seen = self._planned_prev = (
+            math.nan
+        )  # schedule's planned LR at the last two trend ticks
         self.gate = QuietGate() if batch_quiet_steps else None  # which coming steps may be batched
 
     # ------------------------------------------------------------------ hook points
@@ -159,6 +162,7 @@ class MonitorHook(TrainerHook):
         """Every `trend_every` steps: trend detectors, episode closure, due experiences, the step
         time and a healthy snapshot. Nothing here needs a finer clock than that."""
         cfg, window = self.config, self.window
+        self._planned_seen = self._planned(ctl)  # the next step's: vs _planned_prev, this step's
         if not self.policy.stopped and (report := self.quality.observe(signals.step, window)):
             params = {"steps": float(self.ticks)}
             self._record(
@@ -191,17 +195,31 @@ class MonitorHook(TrainerHook):
         self.snapshots.take(ctl, self.window)
         self._next_snapshot = self.ticks + self.config.snapshot_gap
 
+    def _with_headroom(self, finding: Finding) -> Finding:
+        """Add whether the schedule itself is still raising the LR (its planned LR for the next
+        step over the last observed step's): a plateau during an LR warm-up may be the warm-up, one at
+        the peak or in the decay is not (the LR-vs-median test cannot tell a decay from it)."""
+        now, before = self._planned_seen, self._planned_prev
+        if not (math.isfinite(now) and math.isfinite(before) and before > 0):
+            return finding
+        return Finding(finding.anomaly, finding.step, {**finding.evidence, "lr_rising": now / before})
+
+    @staticmethod
+    def _planned(ctl: TrainingControl) -> float:
+        planned = getattr(ctl, "planned_lr", None)
+        return float(planned()) if callable(planned) else math.nan
+
     def _lr_scale(self, ctl: TrainingControl, lr: float) -> float:
         """LR over the schedule's own LR for this step (1 when nothing rescaled it); the raw LR
         when the control cannot say what the schedule would give (a plain loop)."""
-        planned = getattr(ctl, "planned_lr", None)
-        value = float(planned()) if callable(planned) else math.nan
+        value = self._planned(ctl)
         return lr / value if math.isfinite(value) and value > 0 else lr
 
     def _lr_jumped(self, ctl: TrainingControl, signals: StepSignals) -> bool:
         """An LR jump is recognised at the step it happens, from the optimizer's LR against the
         schedule's, before the optimizer applies it: the cut back is exact and nothing is lost."""
         scale, before = self._lr_scale(ctl, signals.lr), self._scale
+        self._planned_prev = self._planned(ctl)  # this step's (see _with_headroom)
         self._scale = scale
         if not (before > 0 and scale > self.config.lr_jump_ratio * before) or self.policy.stopped:
             return False
@@ -224,6 +242,8 @@ class MonitorHook(TrainerHook):
         ref_grad = ref.grad_median if ref is not None else math.inf
         ref_lr = self.window.lr_median() if ref is not None else math.nan
         episode_before = self.policy.episode
+        if finding.anomaly == "plateau":
+            finding = self._with_headroom(finding)
         decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad)
         if decision is None:
             return

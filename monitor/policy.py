@@ -357,6 +357,8 @@ class Policy:
         small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
         base = finding.evidence.get("lr_median", ref_lr)  # the hook has no reference before step 33
         rising = math.isfinite(base) and base > 0 and lr > cfg.plateau_lr_rising * base
+        if "lr_rising" in finding.evidence:  # the schedule can say whether its warm-up is over
+            rising = finding.evidence["lr_rising"] > cfg.plateau_lr_rising
         if small and rising:
             return None
         if small and state.restarts < cfg.lr_restart_limit:

@@ -172,3 +172,14 @@ def test_a_collapse_is_reported_once_without_touching_the_run():
 def test_a_clean_run_gets_no_report(train):
     run = train(lr=3e-3, schedule="cosine", max_steps=200, epochs=100)
     assert run.decisions == []
+
+
+def test_a_tiny_lr_under_a_finished_warmup_is_restarted_at_the_first_trend_check(train):
+    """The schedule says its warm-up is over (its LR no longer rises), so a crawl at step 32 is
+    not mistaken for a warm-up still on its way up: restart there, not a patience later."""
+    clean = train(monitored=False, schedule="warmup", warmup_steps=27, lr=3e-3, max_steps=200, epochs=100)
+    run = train(schedule="warmup", warmup_steps=27, lr=1e-6, max_steps=200, epochs=100)
+    [first, *_] = run.decisions
+    assert (first["step"], first["action"]) == (32, "lr_restart")
+    assert first["evidence"]["lr_rising"] == pytest.approx(1.0)
+    assert run.final <= 1.1 * clean.final
