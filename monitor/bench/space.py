@@ -107,19 +107,9 @@ class Setup:
     batch_size: int
 
     def key(self) -> str:
-        return json.dumps(
-            [
-                self.experiment,
-                self.model,
-                self.optimizer,
-                self.momentum,
-                self.lr,
-                self.schedule,
-                list(self.schedule_params),
-                self.batch_size,
-            ],
-            separators=(",", ":"),
-        )
+        """What a run actually gets (experiment and overrides), so two names for the same run
+        (plain sgd and sgd at momentum 0) can never land in different halves."""
+        return json.dumps([self.experiment, *self.overrides(0)], separators=(",", ":"))
 
     def digest(self) -> str:
         return hashlib.sha256(self.key().encode()).hexdigest()
@@ -136,7 +126,7 @@ class Setup:
             "trainer.epochs=1000",
         ]
         if self.optimizer != "adamw":
-            out.append(f"trainer.momentum={self.momentum:g}")
+            out.append(f"trainer.momentum={self.momentum:g}")  # plain sgd: momentum 0, the same run
         out += [f"trainer.{k}={_fmt(v)}" for k, v in self.schedule_params]
         return out
 
@@ -210,9 +200,11 @@ def parse_space(raw: Any) -> Space:
         ranges = {k: _range(v, f"faults.{kind}.{k}", low=None) for k, v in spec.items()}
         for key, (lo, hi) in ranges.items():  # both ends must be faults the runtime accepts
             for value in (lo, hi):
-                _fault(
-                    "space", 0, {"kind": kind, "at_step": 1, key: int(value) if key == "duration" else value}
-                )
+                probe = {"kind": kind, "at_step": 1, key: int(value) if key == "duration" else value}
+                try:
+                    _fault("space", 0, probe)
+                except SuiteError as err:
+                    raise SpaceError(f"faults.{kind}.{key}: {str(err).split(': ', 1)[-1]}") from None
         faults[kind] = ranges
     starts = {}
     for name, spec in _mapping(raw.get("starts", {}), "starts").items():
