@@ -107,9 +107,22 @@ class Setup:
     batch_size: int
 
     def key(self) -> str:
-        """What a run actually gets (experiment and overrides), so two names for the same run
-        (plain sgd and sgd at momentum 0) can never land in different halves."""
-        return json.dumps([self.experiment, *self.overrides(0)], separators=(",", ":"))
+        """Canonical: plain sgd is sgd at momentum 0 (the same run), so the two names can never
+        land in different halves."""
+        optimizer = "sgd" if self.optimizer == "sgd_plain" else self.optimizer
+        return json.dumps(
+            [
+                self.experiment,
+                self.model,
+                optimizer,
+                self.momentum,
+                self.lr,
+                self.schedule,
+                list(self.schedule_params),
+                self.batch_size,
+            ],
+            separators=(",", ":"),
+        )
 
     def digest(self) -> str:
         return hashlib.sha256(self.key().encode()).hexdigest()
