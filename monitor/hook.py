@@ -24,6 +24,8 @@ from sentinel.sandbox.runtime.hooks import QuietGate, StepSignals, TrainerHook, 
 
 __all__ = ["MonitorHook", "build_trainer_hook"]
 
+QUALITY_EVERY = 4  # run-quality reports are checked every 4th trend tick (128 steps by default)
+
 
 class MonitorHook(TrainerHook):
     """`batch_quiet_steps=False` makes the trainer call the hook on every step (the same
@@ -62,6 +64,7 @@ class MonitorHook(TrainerHook):
         self._trend_every = config.trend_every
         self._scale = math.nan  # LR / the schedule's planned LR at the last observed step
         self.quality = QualityWatch(config)
+        self._planned_fn: Any = None  # ctl.planned_lr, looked up once
         self._planned_seen = self._planned_prev = (
             math.nan
         )  # schedule's planned LR at the last two trend ticks
@@ -163,7 +166,8 @@ class MonitorHook(TrainerHook):
         time and a healthy snapshot. Nothing here needs a finer clock than that."""
         cfg, window = self.config, self.window
         self._planned_seen = self._planned(ctl)  # the next step's: vs _planned_prev, this step's
-        if not self.policy.stopped and (report := self.quality.observe(signals.step, window)):
+        quality_due = self.ticks % (QUALITY_EVERY * self._trend_every) == 0  # reports need no hurry
+        if quality_due and not self.policy.stopped and (report := self.quality.observe(signals.step, window)):
             params = {"steps": float(self.ticks)}
             self._record(
                 ctl,
@@ -204,23 +208,26 @@ class MonitorHook(TrainerHook):
             return finding
         return Finding(finding.anomaly, finding.step, {**finding.evidence, "lr_rising": now / before})
 
-    @staticmethod
-    def _planned(ctl: TrainingControl) -> float:
-        planned = getattr(ctl, "planned_lr", None)
-        return float(planned()) if callable(planned) else math.nan
+    def _planned(self, ctl: TrainingControl) -> float:
+        """The schedule's LR for the control's current position (NaN without a schedule). The
+        bound method is looked up once: this runs on every observed step."""
+        if self._planned_fn is None:
+            method = getattr(ctl, "planned_lr", None)
+            self._planned_fn = method if callable(method) else (lambda: math.nan)
+        return float(self._planned_fn())
 
     def _lr_scale(self, ctl: TrainingControl, lr: float) -> float:
         """LR over the schedule's own LR for this step (1 when nothing rescaled it); the raw LR
         when the control cannot say what the schedule would give (a plain loop)."""
         value = self._planned(ctl)
-        return lr / value if math.isfinite(value) and value > 0 else lr
+        return lr / value if value > 0 else lr  # NaN > 0 is False
 
     def _lr_jumped(self, ctl: TrainingControl, signals: StepSignals) -> bool:
         """An LR jump is recognised at the step it happens, from the optimizer's LR against the
         schedule's, before the optimizer applies it: the cut back is exact and nothing is lost."""
-        scale, before = self._lr_scale(ctl, signals.lr), self._scale
-        self._planned_prev = self._planned(ctl)  # this step's (see _with_headroom)
-        self._scale = scale
+        planned, before = self._planned(ctl), self._scale
+        self._planned_prev = planned  # this step's (see _with_headroom)
+        scale = self._scale = signals.lr / planned if planned > 0 else signals.lr
         if not (before > 0 and scale > self.config.lr_jump_ratio * before) or self.policy.stopped:
             return False
         jump = scale / before

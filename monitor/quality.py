@@ -32,7 +32,6 @@ class QualityWatch:
         self.config = config
         self.early_grad = math.nan  # median norm of the run's first steps, kept for the whole run
         self.reported: set[str] = set()
-        self.best_loss = math.inf  # lowest smoothed loss seen at a trend tick
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         """Called at trend ticks; pure apart from remembering what it already reported."""
@@ -41,8 +40,6 @@ class QualityWatch:
             early = window.values("grad_norm", window.count)[: cfg.start_steps]
             if len(early):
                 self.early_grad = float(np.median(early))
-        if math.isfinite(window.ewma_loss):
-            self.best_loss = min(self.best_loss, window.ewma_loss)
         patience = cfg.plateau_patience
         losses = window.values("loss", cfg.mediocre_stall * patience)
         if len(losses) < cfg.mediocre_stall * patience or not window.start_loss > 0:
@@ -63,10 +60,9 @@ class QualityWatch:
         ):
             self.reported.add("collapse")
             return Finding("collapse", step, {**evidence, "grad_drop": grad_drop})
-        regress = tail / self.best_loss if self.best_loss > 0 else math.nan
+        best = window.ewma_min  # the lowest smoothed loss of the run so far (kept by the window)
+        regress = tail / best if 0 < best < math.inf else math.nan
         if "mediocre" not in self.reported and regress >= cfg.mediocre_regress:
             self.reported.add("mediocre")
-            return Finding(
-                "mediocre", step, {**evidence, "best_loss": float(self.best_loss), "regress": regress}
-            )
+            return Finding("mediocre", step, {**evidence, "best_loss": float(best), "regress": regress})
         return None
