@@ -3,8 +3,8 @@
 Run: python examples/own_loop.py [--fault lr_spike|grad_explosion|nan|none] [--events FILE]
 
 A small MLP learns a synthetic regression task. At step 300 a fault is injected on purpose (by
-default the learning rate is multiplied by 100, a classic mis-set LR), and the monitor notices,
-rolls the model back to its last healthy snapshot at the old LR, and training carries on. The
+default the learning rate is multiplied by 100, a classic mis-set LR), and the monitor sees the
+LR leave its schedule at that very step and cuts it back before the optimizer uses it. The
 same run without the monitor is printed for comparison.
 """
 

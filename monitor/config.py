@@ -72,10 +72,14 @@ class MonitorConfig:
     cooldown_steps: int = 48
     recovery_steps: int = 96
     snapshot_every: int = 64
-    snapshot_budget: float = 0.001
+    snapshot_gap: int = 256
     snapshots_kept: int = 3
     outcome_horizon: int = 96
     recovery_tolerance: float = 0.25
+    warmup_extreme_ratio: float = 100.0
+    momentum_horizon_cut: float = 4.0
+    mediocre_stall: int = 3
+    mediocre_regress: float = 1.3
     max_events: int = 512
 
     def __post_init__(self) -> None:
@@ -94,7 +98,6 @@ class MonitorConfig:
             "plateau_collapse_elevated",
             "plateau_collapse_grad",
             "oscillation_anticorr",
-            "snapshot_budget",
         ):
             if getattr(self, name) >= 1:
                 raise ValueError(f"monitor.{name} must be < 1, got {getattr(self, name)}")

@@ -39,8 +39,19 @@ __all__ = [
     "parse_event",
 ]
 
-ANOMALIES = ("nan", "loss_spike", "grad_explosion", "divergence", "oscillation", "plateau")
-ACTIONS = ("skip", "clip", "lr_cut", "rollback", "reinit", "lr_restart", "stop")
+ANOMALIES = (
+    "nan",
+    "loss_spike",
+    "grad_explosion",
+    "divergence",
+    "oscillation",
+    "plateau",
+    "lr_jump",  # the LR left its schedule at this step (hook.py)
+    "collapse",  # reports (action "none"): quality.py
+    "mediocre",
+)
+# "none": a report, nothing was changed (quality.py); never counted as an intervention
+ACTIONS = ("skip", "clip", "lr_cut", "rollback", "reinit", "lr_restart", "stop", "none")
 KINDS = ("intervention", "experience")
 OUTCOMES = ("recovered", "persisting", "escalated", "stopped", "run_ended")
 OUTCOME_CODES = {name: float(code) for code, name in enumerate(OUTCOMES, start=1)}

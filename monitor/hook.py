@@ -8,7 +8,6 @@ before the optimizer applies it; trend detectors, snapshots and experience bookk
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from sentinel.monitor.actions import ACTIONS, ActionContext
@@ -17,12 +16,15 @@ from sentinel.monitor.detectors import Finding, build_detectors
 from sentinel.monitor.events import decision_event
 from sentinel.monitor.experience import ExperienceLog
 from sentinel.monitor.policy import Decision, Policy
+from sentinel.monitor.quality import QualityWatch
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
 from sentinel.monitor.update_ratio import UpdateRatioProbe
 from sentinel.sandbox.runtime.hooks import QuietGate, StepSignals, TrainerHook, TrainingControl
 
 __all__ = ["MonitorHook", "build_trainer_hook"]
+
+QUALITY_EVERY = 4  # run-quality reports are checked every 4th trend tick (128 steps by default)
 
 
 class MonitorHook(TrainerHook):
@@ -60,8 +62,12 @@ class MonitorHook(TrainerHook):
         self._gate_ref: object = ()  # the reference the gate was computed for
         self._gate_until = config.warmup_steps + 1  # warm-up ends between references: re-gate until then
         self._trend_every = config.trend_every
-        self._clock = math.nan  # perf_counter at the last after_step
-        self.step_seconds = math.nan  # mean wall time per step over the last trend_every steps
+        self._scale = math.nan  # LR / the schedule's planned LR at the last observed step
+        self.quality = QualityWatch(config)
+        self._planned_fn: Any = None  # ctl.planned_lr, looked up once
+        self._planned_seen = self._planned_prev = (
+            math.nan
+        )  # schedule's planned LR at the last two trend ticks
         self.gate = QuietGate() if batch_quiet_steps else None  # which coming steps may be batched
 
     # ------------------------------------------------------------------ hook points
@@ -106,6 +112,7 @@ class MonitorHook(TrainerHook):
             -ticks % every or every,  # the tick % every == 0: after_step's periodic checks
         )
         gate.loss_max, gate.grad_max = self._loss_gate, self._grad_gate
+        gate.lr_max = self.config.lr_jump_ratio * float(ctl.lr)  # < 2.3x per gate span in warm-up
         gate.until = int(ctl.step) + ahead
 
     def _observe(self, ctl: TrainingControl, signals: StepSignals) -> None:
@@ -116,6 +123,8 @@ class MonitorHook(TrainerHook):
         window.push(signals.step, loss, grad, signals.lr)
         self.ticks += 1
         self._dropped_this_step = False
+        if self._lr_jumped(ctl, signals):
+            return
         # fast path: under every per-step detector's bound (NaN and Inf never are) and not a
         # trend tick of `divergence`: two comparisons instead of four detector calls
         if not (loss <= self._loss_gate and grad <= self._grad_gate and window.count % self._trend_every):
@@ -156,10 +165,15 @@ class MonitorHook(TrainerHook):
         """Every `trend_every` steps: trend detectors, episode closure, due experiences, the step
         time and a healthy snapshot. Nothing here needs a finer clock than that."""
         cfg, window = self.config, self.window
-        now = time.perf_counter()
-        if self._clock == self._clock:
-            self.step_seconds = (now - self._clock) / self._trend_every
-        self._clock = now
+        self._planned_seen = self._planned(ctl)  # the next step's: vs _planned_prev, this step's
+        quality_due = self.ticks % (QUALITY_EVERY * self._trend_every) == 0  # reports need no hurry
+        if quality_due and not self.policy.stopped and (report := self.quality.observe(signals.step, window)):
+            params = {"steps": float(self.ticks)}
+            self._record(
+                ctl,
+                decision_event(report.step, report.anomaly, report.evidence, "none", params),
+                self.decisions,
+            )
         if not self.policy.stopped:
             for detector in self.trend:
                 finding = detector.observe(signals.step, window)
@@ -179,15 +193,49 @@ class MonitorHook(TrainerHook):
             self._snapshot(ctl)
 
     def _snapshot(self, ctl: TrainingControl) -> None:
-        """Keep a healthy snapshot, then space the next one so that snapshots cost at most
-        `snapshot_budget` of the training time (a deep copy of a big optimizer state is slow)."""
-        start = time.perf_counter()
+        """Keep a healthy snapshot; the next one is due `snapshot_gap` steps later. Counted in
+        steps only, never in seconds: the same seed and faults must give the same decisions on
+        any machine and under any load."""
         self.snapshots.take(ctl, self.window)
-        cost = time.perf_counter() - start
-        gap = self.config.snapshot_every
-        if self.step_seconds > 0:
-            gap = max(gap, math.ceil(cost / (self.config.snapshot_budget * self.step_seconds)))
-        self._next_snapshot = self.ticks + gap
+        self._next_snapshot = self.ticks + self.config.snapshot_gap
+
+    def _with_headroom(self, finding: Finding) -> Finding:
+        """Add whether the schedule itself is still raising the LR (its planned LR for the next
+        step over the last observed step's): a plateau during an LR warm-up may be the warm-up, one at
+        the peak or in the decay is not (the LR-vs-median test cannot tell a decay from it)."""
+        now, before = self._planned_seen, self._planned_prev
+        if not (math.isfinite(now) and math.isfinite(before) and before > 0):
+            return finding
+        return Finding(finding.anomaly, finding.step, {**finding.evidence, "lr_rising": now / before})
+
+    def _planned(self, ctl: TrainingControl) -> float:
+        """The schedule's LR for the control's current position (NaN without a schedule). The
+        bound method is looked up once: this runs on every observed step."""
+        if self._planned_fn is None:
+            method = getattr(ctl, "planned_lr", None)
+            self._planned_fn = method if callable(method) else (lambda: math.nan)
+        return float(self._planned_fn())
+
+    def _lr_scale(self, ctl: TrainingControl, lr: float) -> float:
+        """LR over the schedule's own LR for this step (1 when nothing rescaled it); the raw LR
+        when the control cannot say what the schedule would give (a plain loop)."""
+        value = self._planned(ctl)
+        return lr / value if value > 0 else lr  # NaN > 0 is False
+
+    def _lr_jumped(self, ctl: TrainingControl, signals: StepSignals) -> bool:
+        """An LR jump is recognised at the step it happens, from the optimizer's LR against the
+        schedule's, before the optimizer applies it: the cut back is exact and nothing is lost."""
+        planned, before = self._planned(ctl), self._scale
+        self._planned_prev = planned  # this step's (see _with_headroom)
+        scale = self._scale = signals.lr / planned if planned > 0 else signals.lr
+        if not (before > 0 and scale > self.config.lr_jump_ratio * before) or self.policy.stopped:
+            return False
+        jump = scale / before
+        evidence = {"lr_jump": float(jump), "lr": float(signals.lr)}
+        decision = self.policy.lr_jump(Finding("lr_jump", signals.step, evidence))
+        self._last_finding_tick = self.ticks
+        self._act(ctl, decision, in_backward=True)
+        return True
 
     def on_train_end(self, ctl: TrainingControl, status: str) -> None:
         if self.gate is not None and self.gate.pending:
@@ -201,6 +249,8 @@ class MonitorHook(TrainerHook):
         ref_grad = ref.grad_median if ref is not None else math.inf
         ref_lr = self.window.lr_median() if ref is not None else math.nan
         episode_before = self.policy.episode
+        if finding.anomaly == "plateau":
+            finding = self._with_headroom(finding)
         decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad)
         if decision is None:
             return
@@ -222,6 +272,7 @@ class MonitorHook(TrainerHook):
             self._dropped_this_step = True
         if decision.action == "rollback":
             self.policy.rebase(int(ctl.step))
+        self._scale = self._lr_scale(ctl, float(ctl.lr))  # the monitor's own LR moves are no jumps
         event = decision_event(decision.step, decision.anomaly, decision.evidence, decision.action, params)
         self._record(ctl, event, self.decisions)
         if decision.new:

@@ -18,6 +18,7 @@ restores weights, optimizer, scheduler and RNG states and simply continues with 
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,17 @@ class LoopControl:
         base = getattr(self.scheduler, "base_lrs", None)
         if base is not None:
             self.scheduler.base_lrs = [b * factor for b in base]
+
+    def planned_lr(self) -> float:
+        return math.nan  # a foreign scheduler cannot be asked what it would have given
+
+    def peak_lr(self) -> float:
+        base = getattr(self.scheduler, "base_lrs", None)
+        return float(max(base)) if base else math.nan
+
+    def replan_lr(self, lr: float) -> None:
+        if self.lr > 0:
+            self.scale_lr(lr / self.lr)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -179,7 +191,8 @@ class Monitor:
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
         norm = global_norm([p.grad for p in ctl._params() if p.grad is not None])
         gate, step = self.hook.gate, ctl.current_step
-        if gate is not None and step < gate.until and value <= gate.loss_max and norm <= gate.grad_max:
+        quiet = gate is not None and step < gate.until and ctl.lr <= gate.lr_max
+        if quiet and value <= gate.loss_max and norm <= gate.grad_max:
             gate.pending.append((ctl.current_step, 0, value, norm, ctl.lr))  # quiet, as in the trainer
             ctl.current_step += 1
             return True

@@ -46,6 +46,7 @@ PLATEAU_LADDER = ("lr_restart", "reinit")  # small updates; large updates: rollb
 PLATEAU_REINIT_WAIT = 3  # patiences between the last LR restart and a plateau re-init
 NAN_STREAK = 3  # this many non-finite steps in a row: skipping cannot bring the weights back
 ROLLBACK = RUNGS.index("rollback")
+PROGRESSED = 0.5  # a smoothed loss this far below the initial one: the LR itself trains fine
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,17 @@ SHORTCUTS = (
         skip_data=False,
         why="loss > divergence_start_ratio x the initial loss: updates made the model far worse than "
         "untrained (clean runs stay under 2.8x), so the step was about a decade too large",
+    ),
+    Shortcut(
+        name="blow_up_after_progress",
+        anomalies=("divergence",),
+        rung="rollback",
+        cuts=0,
+        during_cooldown=True,
+        skip_data=True,
+        why=f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR: "
+        "the LR is not the cause (a bad batch or gradient is), so go back, skip the batches since and "
+        "keep the schedule's LR; a second blow-up cuts as `blow_up` does",
     ),
     Shortcut(
         name="worse_than_start",
@@ -242,6 +254,8 @@ class Policy:
         if anomaly == "nan" and ep.streak >= NAN_STREAK:
             return _SHORTCUT["nan_streak"]
         if anomaly == "divergence" and "above_start" in ev:
+            if ep.blow_ups == 0 and ev.get("best_ratio", 1.0) < PROGRESSED:
+                return _SHORTCUT["blow_up_after_progress"]
             return _SHORTCUT["blow_up"]
         if anomaly == "divergence" and ev.get("progress_lost", math.inf) >= 1.0 and "z" in ev:
             return _SHORTCUT["worse_than_start"]
@@ -254,7 +268,8 @@ class Policy:
         the weights are bad (the snapshot blew up too): cut about a decade more and go back again,
         up to `blow_up_retries` times, before the ladder moves on to a re-init and a stop."""
         retries = self.config.blow_up_retries
-        return shortcut.name == "blow_up" and ep.rung == ROLLBACK and 0 < ep.blow_ups <= retries
+        blow_up = shortcut.name in ("blow_up", "blow_up_after_progress")
+        return blow_up and ep.rung == ROLLBACK and 0 < ep.blow_ups <= retries
 
     def _contain(self, ep: Episode, finding: Finding, ref_grad: float, new: bool) -> Decision:
         action = CONTAIN_ACTION[finding.anomaly]
@@ -288,12 +303,28 @@ class Policy:
         else:
             params["factor"] = self.config.lr_cut_factor ** max(cuts, 1 if action == "lr_cut" else 0)
             ep.lr_cut = ep.lr_cut or params["factor"] < 1.0
+        if action in ("lr_cut", "rollback") and self._from_start(ep, finding) and params["factor"] < 1.0:
+            params["momentum"] = self.config.momentum_horizon_cut
         if action == "rollback":
             data = finding.anomaly in ("nan", "loss_spike") if skip_data is None else skip_data
             params["skip_data"] = 1.0 if data else 0.0
             if finding.anomaly == "divergence" and "above_start" in finding.evidence:
                 ep.blow_ups += 1
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, True)
+
+    def _from_start(self, ep: Episode, finding: Finding) -> bool:
+        """Trouble with the step size from the start (divergence, a blow-up or oscillation whose
+        episode opened within the first two snapshot periods): the momentum carried those steps."""
+        trend = finding.anomaly in ("divergence", "oscillation") or "above_start" in finding.evidence
+        return trend and ep.start <= 2 * self.config.snapshot_every
+
+    def lr_jump(self, finding: Finding) -> Decision:
+        """The LR left its schedule by `lr_jump` x at this very step (seen before the optimizer
+        applies it): undo exactly that factor now. Nothing else is wrong yet, so no episode
+        opens and no snapshot is needed."""
+        self.last_finding_step = finding.step
+        factor = 1.0 / finding.evidence["lr_jump"]
+        return Decision(finding.step, "lr_jump", "lr_cut", {"factor": factor}, finding.evidence, True)
 
     def _plateau(self, finding: Finding, lr: float, ref_lr: float) -> Decision | None:
         """More LR while the updates are tiny (warm restart), checked again after `patience`
@@ -326,6 +357,8 @@ class Policy:
         small = not math.isfinite(ratio) or ratio < cfg.plateau_update_ratio_low
         base = finding.evidence.get("lr_median", ref_lr)  # the hook has no reference before step 33
         rising = math.isfinite(base) and base > 0 and lr > cfg.plateau_lr_rising * base
+        if "lr_rising" in finding.evidence:  # the schedule can say whether its warm-up is over
+            rising = finding.evidence["lr_rising"] > cfg.plateau_lr_rising
         if small and rising:
             return None
         if small and state.restarts < cfg.lr_restart_limit:

@@ -31,6 +31,7 @@ class SnapshotStore:
             raise ValueError(f"kept must be >= 1, got {kept}")
         self.initial: Snapshot | None = None
         self.recent: deque[Snapshot] = deque(maxlen=kept)
+        self.momentum_caps: dict[str, float] = {}  # see actions/_momentum.py
 
     def take(self, ctl: TrainingControl, window: SignalWindow, initial: bool = False) -> Snapshot:
         snap = Snapshot(int(ctl.step), float(ctl.lr), ctl.snapshot(), window.state())

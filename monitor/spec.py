@@ -88,13 +88,20 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         "finding starts again at its entry rung.",
         f"6. Entering `lr_cut`, `rollback` or `reinit` scales the LR by lr_cut_factor="
         f"{_num(cfg.lr_cut_factor)} (a shortcut: the power it gives); a rollback sets the LR to "
-        "min(now, snapshot) x factor; it skips the batches drawn since the snapshot only when "
-        "the data may be the cause (`nan`, `loss_spike`), else they are replayed. Entering `stop` "
-        "ends the run as `diverged`.",
-        f"7. Healthy snapshots are taken every {cfg.snapshot_every} steps when no episode is open "
+        "the schedule's LR at the snapshot x min(1, rescaling now / then) x factor; with trouble from "
+        f"the start (episode within {2 * cfg.snapshot_every} steps) the momentum horizon 1/(1-m) is "
+        f"also divided by {_num(cfg.momentum_horizon_cut)}; it skips the batches drawn since the "
+        "snapshot only when the data may be the cause (`nan`, `loss_spike`), else they are "
+        "replayed. Entering `stop` ends the run as `diverged`.",
+        f"7. Healthy snapshots are taken after {cfg.snapshot_every} steps, then every "
+        f"{cfg.snapshot_gap} steps (steps, never seconds), when no episode is open "
         f"and nothing was found for {cfg.snapshot_every} steps ({cfg.snapshots_kept} kept, plus "
         "the initial one). A rollback restores the newest taken before the episode start minus "
         f"divergence_window={cfg.divergence_window} steps, with the monitor's own windows.",
+        f"8. `lr_jump`: an LR > lr_jump_ratio={_num(cfg.lr_jump_ratio)} x its schedule-relative "
+        "level of the previous step is cut back by exactly that factor at its own step, before the "
+        "optimizer uses it; no episode opens.",
+        "9. Reports (`collapse`, `mediocre`, action `none`) change nothing and are written once each.",
         "",
         "### Shortcuts",
         "",

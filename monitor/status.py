@@ -8,6 +8,7 @@ and skipped, never shown. What comes out holds only enumerated names and numbers
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from collections.abc import Iterable
@@ -85,10 +86,26 @@ def read_events(path: Path) -> EventsFile:
 
 
 def latest_experiences(files: Iterable[EventsFile], n: int) -> list[Experience]:
-    """The last `n` experience records, file by file in the order given, newest last."""
+    """The last `n` experience records, file by file in the order given, newest last. Run-quality
+    reports (a collapse, a mediocre run: action "none") are listed too, with outcome "reported":
+    they are what an operator most needs to see about a run that otherwise completed."""
     found: list[Experience] = []
     for index, parsed in enumerate(files):
         for event in parsed.events:
+            if event["kind"] != "experience" and event["action"] == "none":
+                found.append(
+                    Experience(
+                        index,
+                        event["step"],
+                        event["anomaly"],
+                        "none",
+                        "reported",
+                        math.nan,
+                        dict(event["evidence"]),
+                        dict(event["params"]),
+                    )
+                )
+                continue
             if event["kind"] != "experience":
                 continue
             params = dict(event["params"])

@@ -192,8 +192,14 @@ def bench(
         None, "--suite", help="Suite YAML (default: configs/monitor/bench_default.yaml)."
     ),
     seeds: int | None = typer.Option(
-        None, "--seeds", min=1, max=100, help="Use seeds 0..N-1 for every condition."
+        None, "--seeds", min=1, max=100, help="Use seeds 0..N-1 for every condition (--space: 3)."
     ),
+    space: Path | None = typer.Option(
+        None, "--space", help="Sample conditions from a space YAML (configs/monitor/space.yaml) instead."
+    ),
+    sample: int = typer.Option(60, "--sample", help="--space: how many conditions to draw."),
+    split: str = typer.Option("tune", "--split", help="--space: tune or holdout (by hash of the setup)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="--space: the sampler's seed."),
     out: Path | None = typer.Option(
         None, "--out", help="Output folder (default: runs/monitor-bench/<time>)."
     ),
@@ -233,10 +239,17 @@ def bench(
         fail(f"unknown executor {executor!r} (available: {', '.join(EXECUTORS)})")
     if isolation not in ISOLATIONS:
         fail(f"unknown isolation {isolation!r} (available: {', '.join(sorted(ISOLATIONS))})")
+    if space is not None and suite is not None:
+        fail("--space and --suite are alternatives: give one")
     try:
-        spec = load_suite(suite or CONFIGS_DIR / "monitor" / "bench_default.yaml")
-        if seeds is not None:
-            spec = spec.with_seeds(seeds)
+        if space is not None:
+            from sentinel.monitor.bench.space import load_space, sample_space
+
+            spec = sample_space(load_space(space), sample, split, seed, seeds or 3)
+        else:
+            spec = load_suite(suite or CONFIGS_DIR / "monitor" / "bench_default.yaml")
+            if seeds is not None:
+                spec = spec.with_seeds(seeds)
     except (OSError, SuiteError) as err:
         fail(str(err).splitlines()[0])
     data = data_dir or DATA_DIR
@@ -268,6 +281,10 @@ def bench(
     with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
         result = run_suite(spec, runner, folder, jobs, progress)
     write_results(result, folder)
+    if space is not None:
+        from sentinel.monitor.bench.space import suite_yaml
+
+        (folder / "suite.yaml").write_text(suite_yaml(spec), encoding="utf-8")
     from sentinel.agent.dashboard.bench_results import bench_report
 
     (folder / "report.html").write_text(bench_report(result, folder), encoding="utf-8")
@@ -277,4 +294,11 @@ def bench(
         print((folder / "results_table.txt").read_text())
         print(format_summary(result))
         print(f"results in {folder} (report.html: table and paired curves)")
-    raise typer.Exit(EXIT_OK)
+    unjudged = result.summary()["unjudgeable_pairs"] + result.summary()["invalid_baselines"]
+    if unjudged:
+        err_console.print(
+            "error: a clean baseline's shadow failed: its conditions are unjudgeable (see summary)",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(1 if unjudged else EXIT_OK)

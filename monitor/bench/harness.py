@@ -12,7 +12,12 @@ Definitions (also in docs/monitor.md):
 - *benign*: a faulty condition whose shadow did not fail (the fault did no lasting harm); it is
   reported, not counted in the resolution rate;
 - *no harm* (every pair whose shadow did not fail, clean ones included): the monitored twin
-  completed with a final val loss within (1 + harm_tolerance) x the shadow's;
+  completed with a final val loss within (1 + harm_tolerance) x the shadow's *or* x the clean
+  median (a rollback that restores the clean trajectory is no harm when a fault happened to
+  help the shadow);
+- *invalid baseline*: a clean condition with a shadow that did not complete with a finite
+  loss. Its own pairs are `invalid_baseline` and every condition judged against it is
+  `unjudgeable`: reported, never counted as failed or resolved (the CLI exits 1);
 - *false positive*: a clean condition's monitored run with at least one intervention;
 - *detection latency*: first intervention step minus the condition's fault step.
 """
@@ -42,12 +47,21 @@ class PairResult:
     monitored: RunOutcome
     shadow: RunOutcome
     clean_median: float = math.nan
-    verdict: str = ""  # clean | resolved | unresolved | benign
+    verdict: str = ""  # clean | resolved | unresolved | benign | invalid_baseline | unjudgeable
     harmless: bool | None = None  # None when the shadow failed (no-harm does not apply)
 
     @property
     def decisions(self) -> list[dict]:
-        return [e for e in self.monitored.events if e.get("kind", "intervention") == "intervention"]
+        return [
+            e
+            for e in self.monitored.events
+            if e.get("kind", "intervention") == "intervention" and e.get("action") != "none"
+        ]
+
+    @property
+    def reports(self) -> list[dict]:
+        """Run-quality reports (collapse, mediocre): recorded, never counted as interventions."""
+        return [e for e in self.monitored.events if e.get("action") == "none"]
 
     @property
     def detected(self) -> bool:
@@ -102,6 +116,11 @@ class BenchResult:
             "detected_faulty": float(sum(p.detected for p in faulty)),
             "median_detection_latency": statistics.median(latencies) if latencies else math.nan,
             "max_detection_latency": max(latencies) if latencies else math.nan,
+            "invalid_baselines": float(
+                len({p.condition.name for p in self.pairs if p.verdict == "invalid_baseline"})
+            ),
+            "unjudgeable_pairs": float(sum(p.verdict == "unjudgeable" for p in self.pairs)),
+            "reports": float(sum(len(p.reports) for p in self.pairs)),
             "run_seconds": sum(p.monitored.seconds + p.shadow.seconds for p in self.pairs),
             "wall_seconds": self.wall_seconds,
         }
@@ -164,25 +183,32 @@ def run_suite(
 def score(suite: Suite, pairs: list[PairResult]) -> list[PairResult]:
     """Attach the clean median, the verdict and the no-harm flag to each pair."""
     medians: dict[str, float] = {}
+    invalid: set[str] = set()
     for condition in suite.conditions:
         if condition.clean:
-            losses = [p.shadow.final_loss for p in pairs if p.condition.name == condition.name]
-            finite = [v for v in losses if math.isfinite(v)]
+            shadows = [p.shadow for p in pairs if p.condition.name == condition.name]
+            if any(r.status != "completed" or not math.isfinite(r.final_loss) for r in shadows):
+                invalid.add(condition.name)  # a poisoned yardstick judges nothing
+            finite = [r.final_loss for r in shadows if math.isfinite(r.final_loss)]
             medians[condition.name] = statistics.median(finite) if finite else math.nan
     scored = []
     for p in pairs:
-        median = medians[p.condition.baseline or p.condition.name]
+        base = p.condition.baseline or p.condition.name
+        median = medians[base]
         limit = (1 + suite.tolerance) * median
         shadow_failed = not _fine(p.shadow, limit)
-        if p.condition.clean:
+        harmless = None
+        if base in invalid:
+            verdict = "invalid_baseline" if p.condition.clean else "unjudgeable"
+        elif p.condition.clean:
             verdict = "clean"
         elif not shadow_failed:
             verdict = "benign"
         else:
             verdict = "resolved" if _fine(p.monitored, limit) else "unresolved"
-        harmless = None
-        if (p.condition.clean and p.shadow.status == "completed") or not shadow_failed:
-            harmless = _fine(p.monitored, (1 + suite.harm_tolerance) * p.shadow.final_loss)
+        if verdict in ("clean", "benign"):
+            bar = max(p.shadow.final_loss, median) if math.isfinite(p.shadow.final_loss) else median
+            harmless = _fine(p.monitored, (1 + suite.harm_tolerance) * bar)
         scored.append(PairResult(p.condition, p.seed, p.monitored, p.shadow, median, verdict, harmless))
     return scored
 

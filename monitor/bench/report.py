@@ -32,7 +32,14 @@ def _num(value: float, digits: int = 4) -> str:
 
 
 def _resolved(p: PairResult) -> str:
-    return {"resolved": "yes", "unresolved": "no", "benign": "benign", "clean": "-"}[p.verdict]
+    return {
+        "resolved": "yes",
+        "unresolved": "no",
+        "benign": "benign",
+        "clean": "-",
+        "invalid_baseline": "invalid baseline",
+        "unjudgeable": "unjudgeable",
+    }[p.verdict]
 
 
 def _row(p: PairResult) -> tuple[str, ...]:
@@ -67,7 +74,10 @@ def pair_record(p: PairResult) -> dict[str, Any]:
             "best_loss": _finite(run.best_loss),
             "steps": run.steps,
             "seconds": round(run.seconds, 3),
-            "interventions": sum(e.get("kind", "intervention") == "intervention" for e in run.events),
+            "interventions": sum(
+                e.get("kind", "intervention") == "intervention" and e.get("action") != "none"
+                for e in run.events
+            ),
             "rejected_event_lines": run.rejected_event_lines,
         }
 
@@ -89,6 +99,7 @@ def pair_record(p: PairResult) -> dict[str, Any]:
         "first_action": p.first_action,
         "detection_latency": _finite(p.latency),
         "actions": [[e["step"], e["anomaly"], e["action"]] for e in p.decisions],
+        "reports": [[e["step"], e["anomaly"]] for e in p.reports],
     }
 
 
@@ -111,6 +122,8 @@ def format_summary(result: BenchResult) -> str:
             f"no harm: {pct(s['no_harm_rate'])} of {int(s['no_harm_pairs'])} pairs whose shadow was fine",
             f"detection: {int(s['detected_faulty'])}/{int(s['faulty_pairs'])} faulty pairs; latency median "
             f"{_num(s['median_detection_latency'], 3)} steps, max {_num(s['max_detection_latency'], 3)}",
+            f"baselines: {int(s['invalid_baselines'])} invalid (a clean shadow failed); "
+            f"{int(s['unjudgeable_pairs'])} pairs unjudgeable; {int(s['reports'])} run-quality reports",
             f"time: {s['run_seconds']:.0f} s of runs, {s['wall_seconds']:.0f} s wall",
         ]
     )

@@ -16,14 +16,12 @@ from typing import Any
 
 import yaml
 
+from sentinel.sandbox.runtime.registry import FAULTS
+from sentinel.sandbox.runtime.schema import ConfigInvalid, check_faults
+
 __all__ = ["FAULT_KINDS", "Condition", "Suite", "SuiteError", "load_suite", "parse_suite"]
 
-FAULT_KINDS = {
-    "lr_spike": {"at_step", "factor"},
-    "grad_explosion": {"at_step", "factor", "duration"},
-    "nan_loss": {"at_step"},
-    "bad_batch": {"at_step", "duration", "scale"},
-}
+FAULT_KINDS = {kind: frozenset(params) for kind, params in FAULTS.items()}  # the runtime's table
 MAX_SUITE_BYTES = 256 * 1024
 MAX_CONDITIONS = 200
 MAX_SEEDS = 100
@@ -172,22 +170,15 @@ def _condition(index: int, raw: Any) -> Condition:
 
 
 def _fault(where: str, index: int, raw: Any) -> dict[str, Any]:
+    """Fault parameters follow the runtime's own rule (`check_faults`, bounds in the registry),
+    so the suite accepts exactly the faults a run accepts; defaults are filled in."""
     if not isinstance(raw, Mapping) or raw.get("kind") not in FAULT_KINDS:
         raise SuiteError(f"{where}: fault #{index + 1} needs kind in {sorted(FAULT_KINDS)}")
-    kind = raw["kind"]
-    allowed = FAULT_KINDS[kind]
-    extra = set(raw) - allowed - {"kind"}
-    if extra or "at_step" not in raw:
-        raise SuiteError(
-            f"{where}: fault {kind} takes {sorted(allowed)} (at_step required), got {sorted(raw)}"
-        )
-    out: dict[str, Any] = {"kind": kind}
-    for key in sorted(allowed & set(raw)):
-        value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise SuiteError(f"{where}: fault {kind}.{key} must be a positive number")
-        out[key] = int(value) if key in ("at_step", "duration") else float(value)
-    return out
+    try:
+        [checked] = check_faults([dict(raw)], f"fault #{index + 1}")
+    except ConfigInvalid as err:
+        raise SuiteError(f"{where}: {err}") from None
+    return checked
 
 
 def _known(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:

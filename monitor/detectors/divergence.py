@@ -78,7 +78,17 @@ class DivergenceDetector(Detector):
         initial, loss = window.initial_loss, window.last_loss
         if initial > 0 and loss > self.start_ratio * initial and not math.isinf(loss):
             return Finding(
-                self.name, step, {"loss": loss, "initial_loss": initial, "above_start": loss / initial}
+                self.name,
+                step,
+                {
+                    "loss": loss,
+                    "initial_loss": initial,
+                    "above_start": loss / initial,
+                    # how far the run had got at this LR before (smoothed): the policy's cause test
+                    "best_ratio": min(window.ewma_min / initial, 1.0)
+                    if math.isfinite(window.ewma_min)
+                    else 1.0,
+                },
             )
         if window.count % self.every or window.count < max(self.warmup, 2 * self.window):
             return None

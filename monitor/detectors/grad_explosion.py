@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors._base import FLOAT_MAX, Detector, Finding
 from sentinel.monitor.detectors._carry import RollbackMemory
@@ -33,10 +35,15 @@ class GradExplosionDetector(Detector):
         "rollback, until the run is back where it was, also above min_ratio x the pre-rollback median"
     )
 
-    def __init__(self, z: float = 8.0, min_ratio: float = 10.0, warmup: int = 24) -> None:
-        if z <= 0 or min_ratio <= 1 or warmup < 1:
-            raise ValueError(f"need z > 0, min_ratio > 1, warmup >= 1; got {z}, {min_ratio}, {warmup}")
-        self.z, self.min_ratio, self.warmup = z, min_ratio, warmup
+    def __init__(
+        self, z: float = 8.0, min_ratio: float = 10.0, warmup: int = 24, extreme: float = 100.0
+    ) -> None:
+        if z <= 0 or min_ratio <= 1 or warmup < 1 or extreme <= 1:
+            raise ValueError(
+                "need z > 0, min_ratio > 1, warmup >= 1, extreme > 1; "
+                f"got {z}, {min_ratio}, {warmup}, {extreme}"
+            )
+        self.z, self.min_ratio, self.warmup, self.extreme = z, min_ratio, warmup, extreme
         self._key: tuple[int, int] = (-1, -1)
         self._threshold = math.inf
         self._judge: Reference | None = None  # the reference that set the threshold
@@ -44,10 +51,27 @@ class GradExplosionDetector(Detector):
 
     @classmethod
     def from_config(cls, config: MonitorConfig) -> GradExplosionDetector:
-        return cls(config.explosion_z, config.explosion_min_ratio, config.warmup_steps)
+        return cls(
+            config.explosion_z, config.explosion_min_ratio, config.warmup_steps, config.warmup_extreme_ratio
+        )
+
+    def _early(self, window: SignalWindow, exclude_last: bool) -> float:
+        """Inside the warm-up there is no reference yet, only the few norms seen so far: their
+        median times `extreme` is a bar no warm-up explains (clean early norms vary < 10x)."""
+        n = window.count - (1 if exclude_last else 0)
+        grads = window.values("grad_norm", window.count)
+        if exclude_last:
+            grads = grads[:-1] if len(grads) and grads[-1] == window.last_grad else grads
+        if n < 1 or len(grads) < 1:
+            return FLOAT_MAX
+        return float(self.extreme * np.median(grads))
 
     def _threshold_of(self, ref: Reference) -> float:
-        log_margin = max(math.log(self.min_ratio), self.z * ref.log_grad_scale)
+        # a noisy run's sigma bar is capped at `extreme` x 10 the median: one unclipped step at
+        # thousands x poisons Adam's second moment for the rest of the run (cnn1d's e^(6 sigma)
+        # passed 8560x); clean runs stay below ~200x
+        cap = math.log(10 * self.extreme)
+        log_margin = min(max(math.log(self.min_ratio), self.z * ref.log_grad_scale), cap)
         return math.exp(ref.log_grad_median + log_margin)
 
     def _limit(self, window: SignalWindow, ref: Reference) -> float:
@@ -66,14 +90,14 @@ class GradExplosionDetector(Detector):
         ref = window.reference
         if ref is None or window.count + 1 < self.warmup:
             self._memory.carried(window)  # a reset must not go unseen
-            return FLOAT_MAX, FLOAT_MAX
+            return FLOAT_MAX, self._early(window, exclude_last=False)
         return FLOAT_MAX, self._limit(window, ref)
 
     def observe(self, step: int, window: SignalWindow) -> Finding | None:
         ref = window.reference
         if ref is None or window.count < self.warmup:
             self._memory.carried(window)
-            return None
+            return self._early_finding(step, window)
         grad = window.last_grad
         if not grad > self._limit(window, ref) or math.isinf(grad):  # NaN/Inf: the nan detector's job
             return None
@@ -87,3 +111,15 @@ class GradExplosionDetector(Detector):
         if judge is not ref:
             evidence["pre_rollback"] = 1.0
         return Finding(self.name, step, evidence)
+
+    def _early_finding(self, step: int, window: SignalWindow) -> Finding | None:
+        grad = window.last_grad
+        limit = self._early(window, exclude_last=True)
+        if not grad > limit or math.isinf(grad):
+            return None
+        median = limit / self.extreme
+        return Finding(
+            self.name,
+            step,
+            {"grad_norm": float(grad), "ref_grad_norm": median, "ratio": float(grad / median), "warmup": 1.0},
+        )

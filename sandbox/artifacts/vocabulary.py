@@ -24,7 +24,7 @@ FAULT_KINDS: frozenset[str] = frozenset({"lr_spike", "grad_explosion", "nan_loss
 #: `anomaly` of a monitor event: one name per detector.
 ANOMALIES: frozenset[str] = frozenset(
     {"nan", "grad_explosion", "divergence", "loss_spike", "oscillation", "plateau"}
-)
+) | {"lr_jump", "collapse", "mediocre"}  # monitor: an LR off its schedule; run-quality reports
 
 #: `action` of a monitor event: what the policy did about the anomaly.
 ACTIONS: frozenset[str] = frozenset(

@@ -97,6 +97,15 @@ class RunControl:
             raise ValueError(f"scale_lr factor must be a finite number > 0, got {factor!r}")
         self._s.schedule.scale(float(factor))
 
+    def planned_lr(self) -> float:
+        return self._s.schedule.planned_lr()
+
+    def peak_lr(self) -> float:
+        return self._s.schedule.peak_lr()
+
+    def replan_lr(self, lr: float) -> None:
+        self._s.schedule.replan(float(lr))
+
     def snapshot(self) -> Snapshot:
         s = self._s
         return Snapshot(

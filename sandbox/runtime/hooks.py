@@ -38,14 +38,15 @@ class QuietGate:
     is mostly the calls themselves, which run cache-cold between torch kernels).
 
     A step is quiet when its loss is <= `loss_max`, its grad norm is <= `grad_max` (NaN and Inf
-    never are) and its step number is < `until`. On a quiet step the trainer calls neither
-    `after_backward` nor `after_step`; it appends (step, epoch, loss, grad_norm, lr) to
+    never are), its LR is <= `lr_max` and its step number is < `until`. On a quiet step the
+    trainer calls neither `after_backward` nor `after_step`; it appends (step, epoch, loss, grad_norm, lr) to
     `pending`, and the hook must consume `pending` at its next call, before judging that call's
     step. The defaults make no step quiet, so a hook that never updates its gate misses nothing.
     """
 
     loss_max: float = -float("inf")
     grad_max: float = -float("inf")
+    lr_max: float = float("inf")  # an LR above this is a jump the hook must see on its own step
     until: int = 0
     pending: list[tuple[int, int, float, float, float]] = field(default_factory=list)
 
@@ -68,6 +69,17 @@ class TrainingControl(Protocol):
 
     def scale_lr(self, factor: float) -> None:
         """Multiply every param group's LR (and the schedule's base) by `factor`."""
+
+    def planned_lr(self) -> float:
+        """The LR the configured schedule gives at this step had nothing rescaled it (NaN when
+        unknown). Optional: a control without it is treated as having no schedule."""
+
+    def peak_lr(self) -> float:
+        """The configured schedule's highest LR (NaN when unknown). Optional, like planned_lr."""
+
+    def replan_lr(self, lr: float) -> None:
+        """Set the LR to `lr` and restart the schedule's decay from it over the remaining steps.
+        Optional: without it a monitor falls back to `scale_lr`."""
 
     def snapshot(self) -> Any:
         """In-memory copy of model, optimizer, scheduler, RNG states and data position."""

@@ -30,7 +30,7 @@ from sentinel.sandbox.runtime.registry import (
     Param,
 )
 
-__all__ = ["ConfigInvalid", "dump_yaml", "load_yaml", "validate_config"]
+__all__ = ["ConfigInvalid", "check_faults", "dump_yaml", "load_yaml", "validate_config"]
 
 MAX_PLAIN_DEPTH = 4
 MAX_PLAIN_ITEMS = 256
@@ -170,6 +170,13 @@ def _value(path: str, value: Any, param: Param) -> Any:
     if param.high is not None and value > param.high:
         raise ConfigInvalid(f"{path} {value!r} is above the maximum {param.high!r}")
     return value
+
+
+def check_faults(value: Any, path: str = "trainer.faults") -> list[dict[str, Any]]:
+    """The one rule for fault parameters (`registry.FAULTS` bounds, defaults filled): the
+    runtime and the benchmark's suite parser both call it, so a fault one accepts the other
+    runs (a negative `bad_batch.scale` flips the inputs' sign: legal in both)."""
+    return _faults(path, value)
 
 
 def _faults(path: str, value: Any) -> list[dict[str, Any]]:

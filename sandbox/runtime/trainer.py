@@ -205,6 +205,7 @@ class Trainer:
             and step < gate.until
             and loss_value <= gate.loss_max
             and norm_value <= gate.grad_max
+            and lr <= gate.lr_max
         ):
             gate.pending.append((step, epoch, loss_value, norm_value, lr))  # quiet: the hook reads it later
         else:

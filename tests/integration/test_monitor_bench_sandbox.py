@@ -120,4 +120,44 @@ def test_the_report_page_shows_the_table_and_the_paired_curves(bench):
     assert html.startswith("<!DOCTYPE html>") and "http://" not in html and "https://" not in html
     assert "lr_spike_digits" in html and "clean_digits" in html
     assert html.count('data-chart="bench-') == 1  # the faulty pair only: the clean twins are one curve
-    assert "monitor: rollback" in html  # the intervention is marked on the monitored curve
+    assert "monitor: lr_cut" in html  # the intervention (the LR jump cut at its step) is marked
+
+
+# several faults at once, one inside the warm-up: every kind of decision the run can make
+SAME_EVENTS_SUITE = {
+    "name": "same_events",
+    "conditions": [
+        {"name": "clean", "experiment": "digits", "overrides": ["trainer=constant", "trainer.max_steps=220"]},
+        {
+            "name": "faulty",
+            "experiment": "digits",
+            "overrides": ["trainer=constant", "trainer.max_steps=220"],
+            "baseline": "clean",
+            "faults": [
+                {"kind": "grad_explosion", "at_step": 5, "factor": 1000.0, "duration": 3},
+                {"kind": "nan_loss", "at_step": 90},
+                {"kind": "bad_batch", "at_step": 130, "duration": 6, "scale": 100.0},
+                {"kind": "lr_spike", "at_step": 180, "factor": 100.0},
+            ],
+        },
+    ],
+}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_host_and_sandbox_executors_give_the_same_events(engine, runtime_image, data_dir, tmp_path):
+    """Decisions depend on steps and values only (never on wall-clock time), so the same seed
+    and faults give the same monitor events on the host and in the hardened container."""
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(yaml.safe_dump(SAME_EVENTS_SUITE))
+    events = {}
+    for executor in ("host", "sandbox"):
+        out = tmp_path / executor
+        args = ["--suite", str(suite), "--out", str(out), "--data-dir", str(data_dir), "--executor", executor]
+        proc = run_sentinel("monitor", "bench", *args, "--json", timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        path = out / "runs" / "faulty" / "seed0-monitored" / "artifacts" / "monitor_events.jsonl"
+        events[executor] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [e["action"] for e in events["host"] if e["kind"] == "intervention"][:3] == ["clip"] * 3
+    assert events["host"] == events["sandbox"]

@@ -146,3 +146,74 @@ def tiny_run(
 @pytest.fixture(scope="session")
 def tiny() -> Any:
     return tiny_run
+
+
+@dataclass
+class TrainedRun:
+    """One run of the real Trainer on digits: its result, the monitor hook (None: shadow) and
+    the trainer (its optimizer and schedule as they ended)."""
+
+    result: Any
+    hook: Any
+    trainer: Any
+
+    @property
+    def final(self) -> float:
+        return float(self.result.final["val/loss"])
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        return self.hook.decisions if self.hook is not None else []
+
+
+@pytest.fixture(scope="session")
+def digits_root(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from sentinel.sandbox.data import prepare_all
+
+    root = tmp_path_factory.mktemp("monitor-digits")
+    prepare_all(root, names=["digits"], scale=0.5, workers=1)
+    return root
+
+
+@pytest.fixture
+def train(digits_root: Any, tmp_path: Any) -> Any:
+    """Run the real Trainer (digits, mlp, one thread) with the monitor on or off (or any `hook`);
+    `trainer` keys override the registry defaults, `monitor` holds monitor config keys."""
+    import torch
+
+    from sentinel.monitor import MonitorHook
+    from sentinel.sandbox.runtime.datasets import ArrayDataset
+    from sentinel.sandbox.runtime.loader import build_model
+    from sentinel.sandbox.runtime.schema import validate_config
+    from sentinel.sandbox.runtime.trainer import Trainer, seed_everything
+
+    counter = iter(range(1000))
+
+    def run(
+        monitored: bool = True, monitor: dict[str, Any] | None = None, hook: Any = None, **trainer: Any
+    ) -> TrainedRun:
+        cfg = validate_config(
+            {
+                "experiment": {"name": "test", "seed": 0},
+                "dataset": {"_target_": "sentinel.sandbox.runtime.datasets.ArrayDataset", "name": "digits"},
+                "model": {"_target_": "sentinel.sandbox.runtime.models.mlp.MLP"},
+                "trainer": {"_target_": "sentinel.sandbox.runtime.trainer.Trainer", **trainer},
+                "monitor": {"enabled": False},
+            }
+        )
+        artifacts = tmp_path / f"artifacts-{next(counter)}"
+        artifacts.mkdir()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            seed_everything(0, True)
+            data = ArrayDataset(digits_root, "digits")
+            net = build_model(cfg["model"], data, tmp_path)
+            if hook is None and monitored:
+                hook = MonitorHook(MonitorConfig.from_params(monitor))
+            t = Trainer(net, data, cfg["trainer"], seed=0, artifacts=artifacts, hook=hook)
+            return TrainedRun(t.run(), hook, t)
+        finally:
+            torch.set_num_threads(threads)
+
+    return run

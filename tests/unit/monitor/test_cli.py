@@ -108,3 +108,23 @@ def test_bench_refuses_bad_input_before_running_anything(tmp_path):
     result = runner.invoke(app, ["bench", "--data-dir", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "sentinel data prepare" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_bench_space_refuses_bad_input_before_running_anything(tmp_path):
+    from pathlib import Path
+
+    space = Path(__file__).resolve().parents[3] / "configs" / "monitor" / "space.yaml"
+    out = tmp_path / "out"
+    cases = [
+        (["--space", str(space), "--split", "train"], "split"),
+        (["--space", str(space), "--sample", "1"], "sample"),
+        (["--space", str(space), "--suite", str(space)], "alternatives"),
+    ]
+    for args, needle in cases:
+        result = runner.invoke(app, ["bench", *args, "--out", str(out), "--executor", "host"])
+        assert result.exit_code == 2 and needle in result.stderr, (args, result.stderr)
+    bad = tmp_path / "space.yaml"
+    bad.write_text(space.read_text().replace("max_faults: 3", "max_faults: 30"))
+    result = runner.invoke(app, ["bench", "--space", str(bad), "--out", str(out), "--executor", "host"])
+    assert result.exit_code == 2 and "max_faults" in result.stderr
+    assert not out.exists()

@@ -24,7 +24,7 @@ def test_the_example_rescues_an_lr_spike_and_writes_strict_events(example, tmp_p
     )
     assert watched < unwatched
     lines = events.read_text().splitlines()
-    assert lines and parse_event(lines[0])["action"] == "rollback"
+    assert lines and parse_event(lines[0])["action"] == "lr_cut"
 
 
 def test_the_example_leaves_a_clean_run_alone(example):

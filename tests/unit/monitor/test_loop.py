@@ -36,11 +36,14 @@ def test_injected_fault_is_detected_within_10_steps_and_rescued(tiny, clean, fau
 
 def test_every_decision_is_recorded_with_an_experience(tiny):
     run = tiny(fault="lr_spike")
-    assert [d["action"] for d in run.decisions] == ["rollback"]
-    assert run.decisions[0]["evidence"]["lr_jump"] > 50
+    """The LR jump is seen at its own step and cut back exactly before the optimizer uses it."""
+    assert [d["action"] for d in run.decisions] == ["lr_cut"]
+    assert run.decisions[0]["anomaly"] == "lr_jump"
+    assert run.decisions[0]["evidence"]["lr_jump"] == pytest.approx(100.0)
+    assert run.decisions[0]["params"]["factor"] == pytest.approx(0.01)
     [experience] = run.experiences
     assert outcome_name(experience["params"]["outcome"]) == "recovered"
-    assert experience["params"]["reward"] == pytest.approx(0.7)
+    assert experience["params"]["reward"] == pytest.approx(0.9)
     assert experience["evidence"] == run.decisions[0]["evidence"]
     assert run.decisions[0]["params"].items() <= experience["params"].items()
 

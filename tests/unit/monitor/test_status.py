@@ -63,3 +63,14 @@ def test_reads_are_bounded(tmp_path):
     path.write_text(line * (MAX_FILE_BYTES // len(line) + 50))
     parsed = read_events(path)
     assert parsed.truncated and len(parsed.events) <= MAX_FILE_BYTES // len(line)
+
+
+def test_run_quality_reports_are_listed_as_reported(tmp_path):
+    path = tmp_path / "e.jsonl"
+    report = decision_event(160, "mediocre", {"regress": 1.6}, "none", {"steps": 160.0})
+    path.write_text(_lines(_experience(10), report))
+    rows = latest_experiences([read_events(path)], n=5)
+    assert [(r.step, r.anomaly, r.action, r.outcome) for r in rows] == [
+        (10, "grad_explosion", "clip", "recovered"),
+        (160, "mediocre", "none", "reported"),
+    ]

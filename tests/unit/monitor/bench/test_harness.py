@@ -94,7 +94,9 @@ def test_summary_numbers(result):
     assert (s["resolved"], s["faulty_shadow_failed"], s["resolution_rate"]) == (1, 2, 0.5)
     assert (s["false_positives"], s["clean_runs"]) == (1, 3)
     assert s["no_harm_pairs"] == 4  # 3 clean + 1 benign
-    assert s["no_harm_rate"] == pytest.approx(2 / 4)  # clean seed 1 (1.10 vs 1.02) and benign (1.04 vs 0.98)
+    # clean seed 1 (1.10 vs its shadow 1.02 and the clean median 1.0) is harm; benign (1.04 vs its
+    # shadow 0.98) is within 5% of the clean median 1.0: the fault had helped the shadow
+    assert s["no_harm_rate"] == pytest.approx(3 / 4)
     assert s["median_detection_latency"] == 0.0  # latencies 2 (fixed), 0 (unfixed), 0 (benign)
     assert s["max_detection_latency"] == 2.0
 
@@ -118,3 +120,51 @@ def test_outputs_are_strict_and_complete(result, tmp_path):
     assert summary["resolution_rate"] == 0.5 and summary["suite"] == "t"
     assert "resolution: 1/2" in format_summary(result)
     assert not math.isnan(summary["wall_seconds"])
+
+
+def test_a_failed_clean_shadow_makes_an_invalid_baseline_and_unjudgeable_conditions(tmp_path):
+    suite = parse_suite(
+        {
+            "name": "u",
+            "conditions": [
+                {"name": "clean", "experiment": "digits", "seeds": [0, 1]},
+                {"name": "faulty", "experiment": "digits", "baseline": "clean", "faults": NAN_AT_50},
+            ],
+        }
+    )
+    canned = {
+        ("clean", 0, True): (OK, 1.0, []),
+        ("clean", 0, False): (OK, 1.0, []),
+        ("clean", 1, True): (OK, 1.0, [_event(5, "rollback")]),
+        ("clean", 1, False): (BAD, math.nan, []),  # the yardstick itself diverged
+        ("faulty", 0, True): (OK, 9.0, []),
+        ("faulty", 0, False): (OK, 9.0, []),
+    }
+
+    class Executor:
+        def run(self, request):
+            status, loss, events = canned[(request.condition, request.seed, request.monitored)]
+            return RunOutcome(status, loss, loss, 100, 1.0, events)
+
+    result = run_suite(suite, Executor(), tmp_path)
+    verdicts = {(p.condition.name, p.seed): p.verdict for p in result.pairs}
+    assert verdicts == {
+        ("clean", 0): "invalid_baseline",
+        ("clean", 1): "invalid_baseline",
+        ("faulty", 0): "unjudgeable",  # never silently failed
+    }
+    s = result.summary()
+    assert (s["invalid_baselines"], s["unjudgeable_pairs"], s["faulty_shadow_failed"]) == (1, 1, 0)
+    assert s["clean_runs"] == 0 and s["false_positives"] == 0
+
+
+def test_reports_are_not_interventions(tmp_path):
+    suite = parse_suite({"name": "r", "conditions": [{"name": "clean", "experiment": "digits"}]})
+    report = {**_event(90, "none"), "anomaly": "mediocre"}
+
+    class Executor:
+        def run(self, request):
+            return RunOutcome(OK, 1.0, 1.0, 100, 1.0, [report] if request.monitored else [])
+
+    [pair] = run_suite(suite, Executor(), tmp_path).pairs
+    assert not pair.detected and pair.reports == [report]

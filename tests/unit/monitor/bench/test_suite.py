@@ -64,8 +64,9 @@ def test_run_overrides_carry_seed_faults_and_monitor():
     ("condition", "match"),
     [
         ({"name": "f", "faults": [{"kind": "meteor", "at_step": 3}]}, "kind"),
-        ({"name": "f", "faults": [{"kind": "nan_loss", "at_step": 3, "scale": 2}]}, "takes"),
-        ({"name": "f", "faults": [{"kind": "nan_loss", "at_step": -3}]}, "positive"),
+        ({"name": "f", "faults": [{"kind": "nan_loss", "at_step": 3, "scale": 2}]}, "unknown key"),
+        ({"name": "f", "faults": [{"kind": "nan_loss", "at_step": -3}]}, "below the minimum"),
+        ({"name": "f", "faults": [{"kind": "bad_batch", "at_step": 3, "scale": 2e6}]}, "above the maximum"),
         ({"name": "f"}, "fault_step"),
         ({"name": "f", "fault_step": 1, "baseline": "nope"}, "baseline"),
         ({"name": "f", "fault_step": 1, "colour": "red"}, "unknown key 'colour'"),
@@ -96,3 +97,13 @@ def test_huge_or_broken_files_are_refused(tmp_path):
     bad.write_text("conditions: [")
     with pytest.raises(SuiteError, match="YAML"):
         load_suite(bad)
+
+
+def test_fault_bounds_are_the_runtimes():
+    """One rule in one place: what the suite accepts, the runtime's config check accepts, and
+    the reverse (a negative bad_batch.scale flips the inputs: legal in both)."""
+    from sentinel.sandbox.runtime.schema import check_faults
+
+    fault = {"kind": "bad_batch", "at_step": 3, "scale": -5.0, "duration": 2}
+    suite = parse_suite(_suite(name="f", faults=[fault]))
+    assert list(suite.conditions[1].faults) == check_faults([fault])

@@ -32,13 +32,19 @@ def test_heavy_tailed_clean_norms_are_silent(sig):
     """Near convergence a classifier's norms span orders of magnitude; the tail guard holds."""
     rng = np.random.default_rng(3)
     grads = np.exp(1.5 * rng.standard_normal(800)) * 1e-3
+    grads[:24] = np.exp(0.3 * rng.standard_normal(24)) * 1e-3  # a fresh model's norms: no heavy tail yet
     assert sig.replay(GradExplosionDetector(), sig.curve(800), grads) == []
 
 
-def test_nothing_during_warmup(sig):
+def test_only_extreme_norms_during_warmup(sig):
+    """Inside the warm-up only a norm `extreme` x the median so far fires (no grace for 100x)."""
     grads = sig.grads(100)
-    grads[10] *= 1e4
+    grads[10] *= 20  # a large but plausible early norm: left alone
     assert sig.replay(GradExplosionDetector(warmup=24), sig.curve(100), grads) == []
+    grads[12] *= 1e4
+    [finding] = sig.replay(GradExplosionDetector(warmup=24), sig.curve(100), grads)
+    assert finding.step == 12 or finding.step == 13
+    assert finding.evidence["warmup"] == 1.0 and finding.evidence["ratio"] > 100
 
 
 def test_bad_arguments_are_rejected():

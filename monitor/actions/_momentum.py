@@ -1,0 +1,44 @@
+"""Shorten the momentum horizon with the LR: a run whose steps were too large *from the start*
+was also carried by its momentum (SGD at 0.99 multiplies every step by up to 100), so cutting
+the LR alone leaves the overshoot in place.
+
+The horizon 1/(1 - m) is divided by `cut`; Adam's beta1 is momentum too (beta2 only normalises
+and is left alone). The caps are kept in the `SnapshotStore`, so a later rollback to a snapshot
+taken before the cut does not silently bring the old momentum back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["apply_momentum_caps", "shorten_momentum"]
+
+
+def _shorter(m: float, cut: float) -> float:
+    return max(0.0, 1.0 - (1.0 - m) * cut)
+
+
+def shorten_momentum(optimizer: Any, cut: float, caps: dict[str, float]) -> float:
+    """Shorten every group's horizon by `cut`; record the new values as caps in `caps`; return
+    the first group's new momentum (or beta1), NaN when the optimizer has none."""
+    first = float("nan")
+    for group in optimizer.param_groups:
+        if group.get("momentum", 0.0) > 0:
+            group["momentum"] = _shorter(float(group["momentum"]), cut)
+            caps["momentum"] = min(caps.get("momentum", 1.0), group["momentum"])
+            first = group["momentum"] if first != first else first
+        if "betas" in group:
+            beta1, beta2 = group["betas"]
+            group["betas"] = (_shorter(float(beta1), cut), beta2)
+            caps["beta1"] = min(caps.get("beta1", 1.0), group["betas"][0])
+            first = group["betas"][0] if first != first else first
+    return first
+
+
+def apply_momentum_caps(optimizer: Any, caps: dict[str, float]) -> None:
+    """Re-impose earlier cuts after a restore loaded older hyperparameters."""
+    for group in optimizer.param_groups:
+        if "momentum" in caps and group.get("momentum", 0.0) > caps["momentum"]:
+            group["momentum"] = caps["momentum"]
+        if "beta1" in caps and "betas" in group and group["betas"][0] > caps["beta1"]:
+            group["betas"] = (caps["beta1"], group["betas"][1])
