@@ -112,10 +112,13 @@ def generate() -> dict[str, Any]:
         # Attributes of the metaclass are reachable through the class too (`Mapping.register`).
         for name in {*dir(cls), *dir(type(cls))}:
             members[name] = classify_member(name)
+    # copyreg caches this on a class the first time one of its instances is pickled or copied
+    # (torch.save, deepcopy), so whether dir() shows it depends on what the process did before.
+    members["__slotnames__"] = classify_member("__slotnames__")
     # What an nn class brings beyond nn.Module: the names a subclass would override.
     base = set(dir(torch.nn.Module))
     module_extras = {
-        path: sorted(set(dir(cls)) - base)
+        path: sorted(set(dir(cls)) - base - {"__slotnames__"})
         for path, cls in classes.items()
         if issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module
     }
