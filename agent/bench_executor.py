@@ -70,6 +70,9 @@ class SandboxExecutor:
             run_id=bench_run_id(request),
             data_dir=self.data_dir,
             runtime_image=self.runtime_image,
+            # The bench compares each twin's own training curves (nothing is ranked), so the
+            # evaluation container of trusted results would only double its containers.
+            trusted_evaluation=False,
         )
 
     def run(self, request: RunRequest) -> RunOutcome:
