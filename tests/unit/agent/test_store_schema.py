@@ -205,3 +205,14 @@ def test_processes_creating_one_new_file_at_once_agree(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
     conn.close()
+
+
+def test_the_version_2_asset_upgrades_to_the_current_schema(tmp_path: Path) -> None:
+    """v2.db (written by the version-2 code: v1.db opened once) gains every later migration."""
+    copy = tmp_path / "v2.db"
+    shutil.copy(ASSETS / "v2.db", copy)
+    with FeedbackStore(copy) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.get_campaign("v1-campaign").seed == 3
+    FeedbackStore(tmp_path / "fresh.db").close()
+    assert schema_of(copy) == schema_of(tmp_path / "fresh.db")
