@@ -10,7 +10,9 @@ a private interface: Ray's GCS and dashboard have no authentication (docs/scale-
 
 from __future__ import annotations
 
+import atexit
 import re
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,22 @@ def check_address(address: str | None) -> str:
     return address
 
 
+def _cluster_messages_to_stderr() -> None:
+    """Ray prints the cluster's error messages (a raylet that died, a worker killed) on the
+    driver's stdout; Sentinel's stdout carries `--json` output only, so they go to stderr."""
+    from ray._private import worker
+
+    original = worker.print_to_stdstream
+    if getattr(original, "_sentinel", False):
+        return
+
+    def to_stderr(data: dict, ignore_prefix: bool) -> None:
+        original({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr._sentinel = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = to_stderr
+
+
 class RayExecutor(Executor):
     """Connects on first use; `close()` disconnects (the cluster keeps running)."""
 
@@ -66,6 +84,7 @@ class RayExecutor(Executor):
                 # Its single-machine mode keeps loopback as loopback.
                 ray_constants.ENABLE_RAY_CLUSTER = False
                 extra["_node_ip_address"] = "127.0.0.1"
+            _cluster_messages_to_stderr()
             try:
                 ray.init(
                     address=self.address,
@@ -82,6 +101,9 @@ class RayExecutor(Executor):
                     "start one with `sentinel cluster start --head` (docs/scale-out.md)",
                 ) from None
             self._connected = True
+            # Runs before Ray's own exit hook (LIFO): a driver whose cluster lost a node may be
+            # ended with os._exit there, which would drop what the CLI buffered on stdout.
+            atexit.register(self.close)
             slots = ray.cluster_resources().get(DOCKER_RESOURCE, 0)
             if slots < 1:
                 self.close()
@@ -153,5 +175,7 @@ class RayExecutor(Executor):
         import ray
 
         if self._connected:
+            sys.stdout.flush()
+            sys.stderr.flush()
             ray.shutdown()
             self._connected = False

@@ -100,7 +100,7 @@ def _campaign(runs: Path, goal: Path, *extra: str) -> dict:
         env={**os.environ, "SENTINEL_RUNS": str(runs)},
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0 and proc.stdout.startswith("{"), (proc.stdout[:2000], proc.stderr[-3000:])
     return json.loads(proc.stdout)
 
 
