@@ -173,3 +173,35 @@ def test_a_run_lost_twice_is_not_retried_again(tmp_path):
     assert [(r.attempt, r.status) for r in runs] == [(1, "lost"), (2, "lost")]
     assert "not retried after 2 attempts" in runs[1].reason
     assert store.proposals(outcome.campaign_id)[0].state == "finished"
+
+
+def test_cli_options_that_do_not_fit_exit_2_before_anything_is_written(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import sentinel.sandbox.paths as paths
+    from sentinel.agent.cli.campaign import app as campaign_app
+    from sentinel.agent.cli.cluster import app as cluster_app
+
+    monkeypatch.setattr(paths, "RUNS_DIR", tmp_path / "runs")
+    runner = CliRunner()
+    for args in (
+        ["run", "digits:quick", "--executor", "slurm"],
+        ["run", "digits:quick", "--ray-address", "127.0.0.1:6379"],
+        ["run", "digits:quick", "--executor", "ray", "--ray-address", "ray://10.0.0.1:10001"],
+    ):
+        result = runner.invoke(campaign_app, args)
+        assert result.exit_code == 2, result.output
+    assert not (tmp_path / "runs").exists()
+    assert runner.invoke(cluster_app, ["start", "--slots", "-1"]).exit_code == 2
+
+
+def test_a_node_starts_only_when_doctor_is_green(monkeypatch):
+    import sentinel.agent.executors.cluster as cluster
+    from sentinel.sandbox.errors import EngineUnavailable
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(cluster.subprocess, "run", lambda cmd, **kw: started.append(cmd))
+    monkeypatch.setattr(cluster, "doctor_green", lambda: (False, "runtime image: missing"))
+    with pytest.raises(EngineUnavailable, match="doctor` is not green here \\(runtime image: missing\\)"):
+        cluster.start_node(None)
+    assert started == []  # no `ray start`: the node never advertises sentinel_docker
