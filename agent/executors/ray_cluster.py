@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sentinel.agent.errors import BadInput
@@ -57,6 +58,25 @@ def _cluster_messages_to_stderr() -> None:
 
     to_stderr._sentinel = True  # type: ignore[attr-defined]
     worker.print_to_stdstream = to_stderr
+
+
+def _check_fits(cpus: float, memory: int) -> None:
+    """Ray would keep a run no live node can hold pending forever: refuse it (exit 3) instead."""
+    import ray
+
+    for node in ray.nodes():
+        have = node.get("Resources", {}) if node.get("Alive") else {}
+        if (
+            have.get(DOCKER_RESOURCE, 0) >= 1
+            and have.get("CPU", 0) >= cpus
+            and have.get("memory", 0) >= memory
+        ):
+            return
+    raise EngineUnavailable(
+        f"no live node of the Ray cluster advertises {DOCKER_RESOURCE} with {cpus:g} CPU(s) and "
+        f"{memory / 2**30:.1f} GiB of memory for a run",
+        "start a node that can hold the goal's sandbox limits with `sentinel cluster start`",
+    )
 
 
 class RayExecutor(Executor):
@@ -149,8 +169,7 @@ class RayExecutor(Executor):
             max_retries=0,
             name=f"sentinel-run:{run_id}",
         )
-        from dataclasses import replace
-
+        _check_fits(request.cpus, parse_size(request.memory))
         started = time.monotonic()
         ref = task.remote(
             replace(request, run_id=run_id),
@@ -160,8 +179,8 @@ class RayExecutor(Executor):
         )
         try:
             report = ray.get(ref)
-        except rex.RayTaskError as err:
-            raise err.as_instanceof_cause() from None  # BadInput, SandboxError, NodeRefused as locally
+        except rex.RayTaskError as err:  # the node's own exception (BadInput, SandboxError, NodeRefused)
+            raise (err.cause if isinstance(err.cause, Exception) else err.as_instanceof_cause()) from None
         except (rex.NodeDiedError, rex.WorkerCrashedError, rex.ObjectLostError, rex.OwnerDiedError) as err:
             raise RunLost(f"the node running {run_id} went away mid-run ({type(err).__name__})") from None
         executor: dict[str, Any] = {

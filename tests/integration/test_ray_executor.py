@@ -202,3 +202,25 @@ def test_a_run_on_a_node_that_dies_is_lost_then_completed_once_elsewhere(
     record = json.loads((Path(retry.out_dir) / "run.json").read_text())
     assert record["executor"]["node_id"] == made.head_node.node_id  # elsewhere: the live node
     _assert_nothing_left(engine, campaign_id)
+
+
+def test_monitor_bench_runs_its_twins_on_the_cluster(cluster, engine, runtime_image, data_dir, tmp_path):
+    import yaml
+    from _support import CI_BENCH_CONDITIONS, run_sentinel
+
+    made, _ = cluster
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(yaml.safe_dump({"name": "ci_ray", "conditions": CI_BENCH_CONDITIONS}))
+    out = tmp_path / "out"
+    args = ["--suite", str(suite), "--out", str(out), "--data-dir", str(data_dir), "--jobs", "2", "--json"]
+    proc = run_sentinel(
+        "monitor", "bench", *args, "--executor", "ray", "--ray-address", made.address, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["pairs"] == 2
+    records = [json.loads(p.read_text()) for p in (out / "runs").glob("*/*/run.json")]
+    assert len(records) == 4
+    assert all(r["status"] == "completed" and r["executor"]["name"] == "ray" for r in records)
+    assert all(
+        (p.parent / "artifacts" / "metrics.jsonl").is_file() for p in (out / "runs").glob("*/*/run.json")
+    )
