@@ -63,7 +63,7 @@ def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dic
 
     local, remote = LocalExecutor(), RayExecutor(address)
     remote.connect()
-    times: dict[str, list[float]] = {"local": [], "ray": []}
+    times: dict[str, list[float]] = {"local": [], "ray": [], "ray_added": []}
     for i in range(pairs):
         for name, executor in (("local", local), ("ray", remote)):
             start = time.perf_counter()
@@ -71,6 +71,9 @@ def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dic
             times[name].append(time.perf_counter() - start)
             if outcome.status != "completed":
                 raise SystemExit(f"{name} run {i} ended {outcome.status}: {outcome.reason}")
+            if name == "ray":
+                record = json.loads((outcome.out_dir / "run.json").read_text())
+                times["ray_added"].append(record["executor"]["overhead_s"])
             print(f"  pair {i} {name}: {times[name][-1]:.2f} s", file=sys.stderr)
     remote.close()
     diffs = [r - lo for lo, r in zip(times["local"], times["ray"], strict=True)]
@@ -81,6 +84,8 @@ def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dic
         "median_ray_s": statistics.median(times["ray"]),
         "overhead_s": statistics.median(times["ray"]) - statistics.median(times["local"]),
         "median_paired_overhead_s": statistics.median(diffs),
+        "ray_added_s": times["ray_added"],  # head's round trip minus launch_run's time on the node
+        "median_ray_added_s": statistics.median(times["ray_added"]),
     }
 
 
@@ -161,6 +166,7 @@ def main() -> None:
     }
     print(f"overhead per run, ray - local (median): {over['overhead_s']:+.2f} s  (target <= 1.0 s)")
     print(f"  paired median: {over['median_paired_overhead_s']:+.2f} s; local {over['median_local_s']:.2f} s")
+    print(f"  added around launch_run on the node (median): {over['median_ray_added_s']:.2f} s")
     print(f"campaign wall, --parallel 2 / 1: {two:.1f} / {one:.1f} s = {two / one:.2f}  (target <= 0.6)")
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

@@ -16,6 +16,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,12 @@ def _check_image(head_tag: str) -> str:
     with _images_lock:
         if head_tag not in _images:
             from sentinel.sandbox.engine import Engine
-            from sentinel.sandbox.images import ensure_runtime_image
+            from sentinel.sandbox.images import current_runtime_tag, ensure_runtime_image
 
-            _images[head_tag] = ensure_runtime_image(Engine()).tag
+            mine = current_runtime_tag()  # the content hash of this node's inputs: cheap, no build
+            if mine == head_tag:
+                mine = ensure_runtime_image(Engine()).tag  # built here from the same inputs if missing
+            _images[head_tag] = mine
         mine = _images[head_tag]
     if mine != head_tag:
         raise NodeRefused(
@@ -101,6 +105,9 @@ def run_on_node(request: Any, model_source: bytes | None, head_tag: str, config_
         local = replace(
             request, out_dir=work / "run", model_file=model_file, runtime_image=runtime_tag, data_dir=data_dir
         )
-        return pack_run(launch_run(local), _node_identity())
+        started = time.monotonic()
+        outcome = launch_run(local)
+        node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
+        return pack_run(outcome, node)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -183,10 +183,14 @@ class RayExecutor(Executor):
             raise (err.cause if isinstance(err.cause, Exception) else err.as_instanceof_cause()) from None
         except (rex.NodeDiedError, rex.WorkerCrashedError, rex.ObjectLostError, rex.OwnerDiedError) as err:
             raise RunLost(f"the node running {run_id} went away mid-run ({type(err).__name__})") from None
+        round_trip = time.monotonic() - started
+        launch_s = float(report.node.get("launch_s", "nan"))
         executor: dict[str, Any] = {
             "name": self.name,
             **report.node,
-            "round_trip_s": round(time.monotonic() - started, 3),
+            "launch_s": launch_s,  # launch_run on the node
+            "round_trip_s": round(round_trip, 3),  # submit to result, seen from the head
+            "overhead_s": round(round_trip - launch_s, 3),  # what Ray and the transfer added
         }
         return receive(report, out_dir, executor)
 
