@@ -224,3 +224,40 @@ def test_monitor_bench_runs_its_twins_on_the_cluster(cluster, engine, runtime_im
     assert all(
         (p.parent / "artifacts" / "metrics.jsonl").is_file() for p in (out / "runs").glob("*/*/run.json")
     )
+
+
+def test_a_head_killed_with_9_resumes_on_the_cluster(cluster, engine, runtime_image, data_dir, tmp_path):
+    import signal
+
+    made, _ = cluster
+    runs = tmp_path / "runs"
+    args = ["--executor", "ray", "--ray-address", made.address, "--parallel", "2"]
+    head = subprocess.Popen(
+        [*SENTINEL, "campaign", "run", str(_goal(tmp_path, 3)), "--json", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SENTINEL_RUNS": str(runs)},
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not _two_runs_in_containers(engine, runs):
+            assert time.monotonic() < deadline and head.poll() is None, "the runs never started"
+            time.sleep(0.5)
+    finally:
+        head.send_signal(signal.SIGKILL)
+        head.wait(timeout=60)
+    campaign_id = _store(runs).list_campaigns()[0].id
+    resumed = subprocess.run(
+        [*SENTINEL, "campaign", "resume", campaign_id, "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "SENTINEL_RUNS": str(runs)},
+        check=False,
+    )
+    assert resumed.returncode == 0 and resumed.stdout.startswith("{"), resumed.stderr[-3000:]
+    outcome = json.loads(resumed.stdout)
+    assert outcome["state"] == "finished" and outcome["runs"] == 3
+    completed = _store(runs).runs(campaign_id, statuses=("completed",))
+    assert len(completed) == 3 and len({r.proposal.id for r in completed}) == 3, "nothing ran twice"
+    _assert_nothing_left(engine, campaign_id)
