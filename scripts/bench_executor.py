@@ -32,10 +32,10 @@ GOAL = """\
 name: benchray
 experiment: digits
 metric: {name: val/acc, mode: max}
-budget: {runs: %d, wall_minutes: 60}
+budget: {runs: 60, wall_minutes: 60}
 search_space:
   trainer.lr: {low: 1.0e-3, high: 3.0e-2, log: true}
-  trainer.epochs: [%d]
+  model: [mlp, cnn1d]
 max_tier: 1
 sandbox: {isolation: runc, timeout_s: 600, cpus: 1.0, memory: 1g}
 """
@@ -89,8 +89,28 @@ def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dic
     }
 
 
+def _fixed_brain(runs: int, epochs: int):
+    """The same `runs` proposals (learning rates) in both campaigns, then nothing (the campaign
+    ends), so the two walls compare the same work; the strategist would stop a --parallel 1
+    campaign early on stagnation (the goal's run budget is large so the drift rules never stop
+    either campaign first)."""
+    from sentinel.agent.brains._base import Brain, Proposal
+
+    class FixedBrain(Brain):
+        name = "fixed-list"
+
+        def propose(self, ctx):
+            done = len(ctx.store.proposals(ctx.campaign_id))
+            if done >= runs:
+                return None
+            lr = 1.0e-3 * (30 ** (done / max(1, runs - 1)))
+            overrides = {"trainer.lr": round(lr, 6), "trainer.epochs": epochs}
+            return Proposal(tier=1, overrides=overrides, rationale=f"lr number {done}")
+
+    return FixedBrain()
+
+
 def campaign_wall(address: str, runs: int, epochs: int, parallel: int, work: Path) -> float:
-    from sentinel.agent.brains.strategist import StrategistBrain
     from sentinel.agent.campaign import AutoApproval, CampaignRunner
     from sentinel.agent.executors.ray_cluster import RayExecutor
     from sentinel.agent.goals import load_goal
@@ -99,13 +119,13 @@ def campaign_wall(address: str, runs: int, epochs: int, parallel: int, work: Pat
 
     goal_file = work / f"benchray-{parallel}" / "benchray.yaml"
     goal_file.parent.mkdir(parents=True)
-    goal_file.write_text(GOAL % (runs, epochs))
+    goal_file.write_text(GOAL)
     store = FeedbackStore(goal_file.parent / "feedback.db")
     with RayExecutor(address) as executor:
         executor.connect()
         runner = CampaignRunner(
             store,
-            StrategistBrain(),
+            _fixed_brain(runs, epochs),
             AutoApproval(),
             configs_dir=CONFIGS_DIR,
             runs_dir=goal_file.parent / "runs",
@@ -150,6 +170,12 @@ def main() -> None:
             cluster.wait_for_nodes()
             print("overhead per run (one run in flight):", file=sys.stderr)
             over = overhead(cluster.address, args.pairs, args.epochs, work, tag)
+            print(
+                f"  ray - local (medians): {over['overhead_s']:+.2f} s; paired median "
+                f"{over['median_paired_overhead_s']:+.2f} s; added around launch_run on the node "
+                f"(median): {over['median_ray_added_s']:.2f} s",
+                file=sys.stderr,
+            )
             print(f"{args.runs}-run campaign on the Ray executor:", file=sys.stderr)
             two = campaign_wall(cluster.address, args.runs, args.epochs, 2, work)
             one = campaign_wall(cluster.address, args.runs, args.epochs, 1, work)
