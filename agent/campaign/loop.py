@@ -25,6 +25,7 @@ from sentinel.agent.brains._base import Brain, CampaignContext
 from sentinel.agent.campaign.approval import ApprovalHook
 from sentinel.agent.drift import assess_campaign
 from sentinel.agent.errors import AgentError, BadInput
+from sentinel.agent.executors import RunLost
 from sentinel.agent.goals import CampaignGoal, parse_goal
 from sentinel.agent.store import Claim, FeedbackStore, ProposalRecord, RunRecord
 from sentinel.sandbox.errors import EngineUnavailable, ImageUnavailable, SandboxError
@@ -334,6 +335,8 @@ class CampaignRunner:
         except ENVIRONMENT_ERRORS:
             self.store.requeue_run(run_id, "the sandbox environment became unavailable")
             raise
+        except RunLost as lost:  # its node died (--executor ray): `lost`, one more attempt elsewhere
+            self.store.lose_run(run_id, str(lost))
         except (BadInput, SandboxError) as err:
             self.store.record_run(run_id, "failed", reason=f"the run could not start: {type(err).__name__}")
         else:

@@ -21,6 +21,8 @@ APPROVAL_HELP = (
 MODEL_HELP = "--brain llm: a LiteLLM name (anthropic/..., openai/...) or the model served at --api-base."
 API_BASE_HELP = "--brain llm: an OpenAI-compatible server (vLLM, Ollama), e.g. http://127.0.0.1:8000/v1."
 STYLE_HELP = "--brain llm: code (CodeAgent, default) or tools (ToolCallingAgent). Keys: SENTINEL_LLM_API_KEY."
+EXECUTOR_HELP = "local (this machine, default) or ray (a Ray cluster's Docker nodes; docs/scale-out.md)."
+RAY_ADDRESS_HELP = "--executor ray: the head's GCS host:port on a private interface (default: auto)."
 
 
 def _store(create: bool = True):
@@ -65,7 +67,7 @@ def _check_options(parallel: int, seed: int | None = None, approval: str | None 
         raise BadInput("--approval terminal needs a terminal on stdin; use --approval offline instead")
 
 
-def _runner(brain: str, approval: str, parallel: int, llm: tuple, events):
+def _runner(brain: str, approval: str, parallel: int, llm: tuple, launcher, events):
     from sentinel.agent.campaign import CampaignRunner
     from sentinel.agent.campaign.approval import make_hook
     from sentinel.agent.errors import BadInput
@@ -87,6 +89,7 @@ def _runner(brain: str, approval: str, parallel: int, llm: tuple, events):
         runs_dir=RUNS_DIR,
         events=events,
         parallel=parallel,
+        launcher=launcher,
     )
 
 
@@ -137,10 +140,13 @@ def run(
     api_base: str = typer.Option(None, "--api-base", envvar=LLM_ENV["api_base"], help=API_BASE_HELP),
     agent_style: str = typer.Option("code", "--agent-style", help=STYLE_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed of the brain's search (deterministic given it)."),
-    parallel: int = typer.Option(1, "--parallel", help="Containers at once (within the machine's cores)."),
+    parallel: int = typer.Option(1, "--parallel", help="Runs in flight at once (on any executor)."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    ray_address: str = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run a whole campaign unattended; every run in its own hardened container."""
+    from sentinel.agent.executors import make_executor
     from sentinel.agent.goals import check_goal_configs, load_goal
     from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
 
@@ -150,12 +156,14 @@ def run(
         check_goal_configs(loaded, CONFIGS_DIR)
         if budget is not None:
             loaded = loaded.with_budget(budget)
-        _check_engine()  # no engine: exit 3 before the store or the campaign exists
+        if executor == "local":
+            _check_engine()  # no engine: exit 3 before the store or the campaign exists
+        runs_on = make_executor(executor, ray_address)  # Ray disconnects at exit (its atexit hook)
         outcome = _drive(
             lambda r: r.start(loaded, seed),
             loaded.metric.name,
             as_json,
-            (brain, approval, parallel, (model, api_base, agent_style)),
+            (brain, approval, parallel, (model, api_base, agent_style), runs_on.launch),
         )
     _finish(outcome, as_json)
 
@@ -164,6 +172,8 @@ def run(
 def resume(
     campaign: str = typer.Argument(None, help="Campaign id (default: the newest unfinished one)."),
     parallel: int = typer.Option(1, "--parallel"),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    ray_address: str = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     approval: str = typer.Option(None, "--approval", help="A policy campaign's policy:MODULE:FUNCTION."),
     model: str = typer.Option(None, "--model", envvar=LLM_ENV["model"], help=MODEL_HELP),
     api_base: str = typer.Option(None, "--api-base", envvar=LLM_ENV["api_base"], help=API_BASE_HELP),
@@ -173,6 +183,7 @@ def resume(
     """Continue a paused, failed or killed campaign exactly where its store stands."""
     from sentinel.agent.campaign.approval import mode_of
     from sentinel.agent.errors import BadInput
+    from sentinel.agent.executors import make_executor
 
     with mapped_errors():
         _check_options(parallel)
@@ -192,11 +203,12 @@ def resume(
                 f"campaign {campaign} uses a Python policy: pass --approval policy:MODULE:FUNCTION"
             )
         spec = approval or record.approval
+        runs_on = make_executor(executor, ray_address)
         outcome = _drive(
             lambda r: r.resume(campaign),
             _metric(record),
             as_json,
-            (record.brain, spec, parallel, (model, api_base, agent_style)),
+            (record.brain, spec, parallel, (model, api_base, agent_style), runs_on.launch),
         )
     _finish(outcome, as_json)
 

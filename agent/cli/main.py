@@ -15,7 +15,17 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each command module owns its group; add one line per module.
-    from sentinel.agent.cli import campaign, dashboard, data, doctor, images, review, sandbox, validate
+    from sentinel.agent.cli import (
+        campaign,
+        cluster,
+        dashboard,
+        data,
+        doctor,
+        images,
+        review,
+        sandbox,
+        validate,
+    )
     from sentinel.agent.cli.monitor import app as monitor_app
 
     app.add_typer(images.app, name="images")
@@ -24,6 +34,7 @@ def _register() -> None:
     app.add_typer(campaign.app, name="campaign")
     app.add_typer(review.app, name="review")
     app.add_typer(monitor_app, name="monitor")
+    app.add_typer(cluster.app, name="cluster")
     app.command("doctor")(doctor.doctor)
     app.command("validate")(validate.validate)
     app.command("dashboard")(dashboard.dashboard)

@@ -25,7 +25,7 @@ app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
 
 MAX_EVENT_FILES = 1000
 MAX_ROWS = 10_000
-EXECUTORS = ("sandbox", "host")  # the first is the default
+EXECUTORS = ("sandbox", "host", "ray")  # the first is the default; ray: sandbox runs on a Ray cluster
 
 
 def _load_config(path: Path | None):
@@ -166,7 +166,7 @@ def status(
     raise typer.Exit(EXIT_OK)
 
 
-def _sandbox_executor(data: Path, isolation: str, timeout: float) -> SandboxExecutor:
+def _sandbox_executor(data: Path, isolation: str, timeout: float, launch=None) -> SandboxExecutor:
     """Check the engine and build or find the runtime image once, then pin it for every run, so
     parallel jobs never race to build it and both twins of a pair run the same code."""
     from sentinel.agent.bench_executor import SandboxExecutor
@@ -183,7 +183,9 @@ def _sandbox_executor(data: Path, isolation: str, timeout: float) -> SandboxExec
     if runtime_name not in engine.runtimes():
         raise EngineUnavailable(f"the engine has no {runtime_name} runtime for --isolation {isolation}")
     runtime = ensure_runtime_image(engine, progress=say)
-    return SandboxExecutor(data, isolation, timeout_s=timeout, runtime_image=runtime.tag)
+    if launch is None:
+        return SandboxExecutor(data, isolation, timeout_s=timeout, runtime_image=runtime.tag)
+    return SandboxExecutor(data, isolation, timeout_s=timeout, runtime_image=runtime.tag, launch=launch)
 
 
 @app.command("bench")
@@ -210,7 +212,11 @@ def bench(
     executor: str = typer.Option(
         "sandbox",
         "--executor",
-        help="sandbox: each run in the hardened container; host: python subprocesses, no isolation.",
+        help="sandbox: each run in the hardened container; host: python subprocesses, no isolation; "
+        "ray: sandbox runs on a Ray cluster's Docker nodes.",
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="--executor ray: the head's host:port."
     ),
     isolation: str = typer.Option("runc", "--isolation", help="Sandbox isolation: runc or gvisor (runsc)."),
     timeout: float = typer.Option(600.0, "--timeout", min=10.0, help="Seconds per run."),
@@ -263,9 +269,12 @@ def bench(
         for condition in spec.conditions:
             for monitored in (True, False):
                 composed(condition.experiment, condition.run_overrides(condition.seeds[0], monitored))
-    if executor == "sandbox":
+    if executor in ("sandbox", "ray"):
         with mapped_errors():  # no engine, runtime or image: exit 3 before any folder exists
-            runner = _sandbox_executor(data, isolation, timeout)
+            from sentinel.agent.executors import make_executor
+
+            launch = make_executor("ray", ray_address).launch if executor == "ray" else None
+            runner = _sandbox_executor(data, isolation, timeout, launch)
     else:
         runner = HostSubprocessExecutor(composed, data, timeout_s=timeout)
     folder = out or RUNS_DIR / "monitor-bench" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())

@@ -32,6 +32,7 @@ BADGES = {
     "killed": "bad",
     "artifact_rejected": "bad",
     "integrity_mismatch": "bad",
+    "lost": "warn",
     "rejected": "rej",
     "rejected_by_validator": "rej",
     "rejected_by_reviewer": "rej",

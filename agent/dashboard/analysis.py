@@ -32,6 +32,7 @@ STATUS_WORDS = {
     "rejected_by_validator": "rejected by the validator",
     "rejected_by_reviewer": "rejected by a reviewer",
     "integrity_mismatch": "whose claimed metric its predictions did not earn",
+    "lost": "lost with the machine running them",
     "running": "still running",
 }
 ACTION_WORDS = {

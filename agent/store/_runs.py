@@ -294,6 +294,19 @@ class RunsMixin(StoreBase):
         """A lost run: mark it `killed` and put its proposal back to `approved` for another attempt."""
         return self._end_lost(run_id, "killed", "approved", reason, self._now(now))
 
+    def lose_run(self, run_id: str, reason: str, max_attempts: int = 2, now: float | None = None) -> bool:
+        """A run whose machine went away mid-run: mark it `lost`; its proposal goes back to
+        `approved` for another attempt while it has had fewer than `max_attempts`, else finishes."""
+        with self._db.write() as conn:
+            row = conn.execute("SELECT attempt FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise UnknownRecord("run", run_id)
+            again = row["attempt"] < max_attempts
+            why = f"lost: {reason}" + ("" if again else f"; not retried after {row['attempt']} attempts")
+            return self._end_lost(
+                run_id, "lost", "approved" if again else "finished", why, self._now(now), conn
+            )
+
     def fail_run(self, run_id: str, reason: str, now: float | None = None) -> bool:
         """A lost run not worth retrying: mark it `failed` and finish its proposal."""
         return self._end_lost(run_id, "failed", "finished", reason, self._now(now))

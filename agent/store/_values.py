@@ -72,6 +72,7 @@ FINISHED_STATUSES = frozenset(
         "rejected_by_validator",
         "rejected_by_reviewer",
         "integrity_mismatch",  # its self-reported metric disagrees with the host's (never ranked)
+        "lost",  # its machine went away mid-run (a Ray node died); the proposal is retried once
     }
 )
 RUN_STATUSES = FINISHED_STATUSES | {"running"}

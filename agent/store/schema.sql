@@ -66,7 +66,7 @@ CREATE TABLE runs (
     status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'diverged', 'failed',
                                                        'timeout', 'oom', 'killed', 'artifact_rejected',
                                                        'rejected_by_validator', 'rejected_by_reviewer',
-                                                       'integrity_mismatch')),
+                                                       'integrity_mismatch', 'lost')),
     reason          TEXT    NOT NULL DEFAULT '',
     isolation       TEXT    CHECK (isolation IN ('runc', 'gvisor')),
     image           TEXT    NOT NULL DEFAULT '',

@@ -220,3 +220,15 @@ def test_the_version_2_asset_upgrades_to_the_current_schema(tmp_path: Path) -> N
         assert row[0] >= 1 and row[1] == 0  # not known for runs recorded before 0003
     FeedbackStore(tmp_path / "fresh.db").close()
     assert schema_of(copy) == schema_of(tmp_path / "fresh.db")
+
+
+def test_the_version_3_asset_upgrades_to_the_current_schema(tmp_path: Path) -> None:
+    """v3.db (schema version 3, before 0004's `lost` status) upgrades in place and keeps its rows."""
+    copy = tmp_path / "v3.db"
+    shutil.copy(ASSETS / "v3.db", copy)
+    with FeedbackStore(copy) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.get_campaign("v1-campaign").seed == 3
+        assert store._db.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] >= 1
+    FeedbackStore(tmp_path / "fresh.db").close()
+    assert schema_of(copy) == schema_of(tmp_path / "fresh.db")

@@ -1,0 +1,113 @@
+"""Node side of the Ray executor: Sentinel's own trusted code, run by a Ray worker on a Docker host.
+
+`run_on_node` is the body of every Ray task. Before its process's first run it makes sure the
+runtime image for the node's sources exists (`ensure_runtime_image`: built from the same inputs,
+so the same content hash) and refuses the run when that hash, or the config the node composes
+from the request, differs from the head's. It then calls the local hardened runner
+(`launch_run`: reaper, per-run layer built here, network-less container, trusted evaluation) into
+a node-local folder, packs the outcome and files for the head, and removes the folder.
+Generated code only ever runs inside the containers, as on a single machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sentinel.agent.executors._base import NodeRefused
+from sentinel.agent.executors._transfer import NodeReport, pack_run
+
+__all__ = ["node_root", "run_on_node"]
+
+_images: dict[str, str] = {}  # head tag -> this node's tag, checked once per worker process
+_images_lock = threading.Lock()
+
+
+def node_root() -> Path:
+    """Where runs live on this node while they run (SENTINEL_NODE_DIR, else a per-user tmp folder)."""
+    default = Path(tempfile.gettempdir()) / f"sentinel-node-{os.getuid()}"
+    return Path(os.environ.get("SENTINEL_NODE_DIR", default))
+
+
+def _node_identity() -> dict[str, str]:
+    node_id = ""
+    try:
+        import ray
+
+        node_id = ray.get_runtime_context().get_node_id()
+    except Exception:
+        node_id = ""
+    return {"node_id": node_id, "hostname": socket.gethostname(), "pid": str(os.getpid())}
+
+
+def _check_image(head_tag: str) -> str:
+    """This node's runtime tag for the head's; NodeRefused unless both are the same content hash."""
+    with _images_lock:
+        if head_tag not in _images:
+            from sentinel.sandbox.engine import Engine
+            from sentinel.sandbox.images import current_runtime_tag, ensure_runtime_image
+
+            mine = current_runtime_tag()  # the content hash of this node's inputs: cheap, no build
+            if mine == head_tag:
+                mine = ensure_runtime_image(Engine()).tag  # built here from the same inputs if missing
+            _images[head_tag] = mine
+        mine = _images[head_tag]
+    if mine != head_tag:
+        raise NodeRefused(
+            f"this node's runtime image is {mine}, the head's is {head_tag}: the sources differ"
+        )
+    return mine
+
+
+def _clean_stale(root: Path) -> None:
+    """Remove run folders left by a worker that died mid-run (its owner pid is gone)."""
+    for owner in root.glob("*/.owner"):
+        try:
+            pid = int(owner.read_text().strip() or "0")
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(owner.parent, ignore_errors=True)
+        except (OSError, ValueError):
+            continue
+
+
+def run_on_node(request: Any, model_source: bytes | None, head_tag: str, config_sha256: str) -> NodeReport:
+    """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body)."""
+    from sentinel.agent.configs import compose
+    from sentinel.agent.launch import launch_run
+    from sentinel.sandbox.paths import CONFIGS_DIR
+
+    runtime_tag = _check_image(head_tag)
+    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
+    if resolved.sha256 != config_sha256:
+        raise NodeRefused(f"the config this node composes for run {request.run_id} differs from the head's")
+    root = node_root()
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _clean_stale(root)
+    work = Path(tempfile.mkdtemp(prefix=f"{request.run_id}-", dir=root))
+    (work / ".owner").write_text(str(os.getpid()))
+    try:
+        model_file = None
+        if model_source is not None and request.model_file is not None:
+            model_file = work / "model" / Path(request.model_file).name  # its stem names the module
+            model_file.parent.mkdir()
+            model_file.write_bytes(model_source)
+        data_dir = (
+            request.data_dir if request.data_dir is not None and Path(request.data_dir).is_dir() else None
+        )
+        local = replace(
+            request, out_dir=work / "run", model_file=model_file, runtime_image=runtime_tag, data_dir=data_dir
+        )
+        started = time.monotonic()
+        outcome = launch_run(local)
+        node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
+        return pack_run(outcome, node)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
