@@ -50,6 +50,7 @@ class LaunchRequest:
     run_id: str | None = None
     data_dir: Path | None = None  # None = DATA_DIR
     runtime_image: str | None = None  # a tag the caller already checked; None = ensure it here
+    generated_root: Path | None = None  # a campaign's folder holding its generated/ entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     from sentinel.sandbox.run import reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
-    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
+    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR, request.generated_root)
     config = resolved.config
     job_files: dict[str, bytes] = {}
     code_digest = ""

@@ -6,14 +6,16 @@ proposals, their runs, the goal) and draws its randomness from the campaign seed
 number of proposals, so a campaign resumed after a crash gets the proposal it would have got.
 One call makes one move, tried in this order:
 
-1. no proposal yet: the baseline (the goal's `start` overrides, else the experiment defaults);
+1. no proposal yet: the best point of earlier campaigns on the same question (warm start, see
+   _warmstart.py), else the baseline (the goal's `start` overrides, else the experiment defaults);
 2. `change_model` with a known model untried: TPE with that model fixed;
 3. tier 3 (campaign tier >= 3, `change_model`/`escalate`, every known model has run, a
    supervised task): a new architecture from block templates, validated and registered;
 4. tier 2 (campaign tier >= 2, stagnation or escalation in the recommendation, or TPE without
    a new best for several runs): the next config variant of the best run's model or trainer;
 5. `change_lr`: the active lineage's best run with its learning rate stepped down;
-6. tier 1: TPE over the goal's search space (plus entries tiers 2 and 3 introduced);
+6. tier 1: TPE over the goal's search space (plus entries tiers 2 and 3 introduced), its study
+   holding earlier campaigns' points on the same question before this campaign's own;
 7. when tier 1 is exhausted (a finite space fully tried), tier 2 or 3 if allowed, else None.
 
 A tier-2 or tier-3 move that cannot be made falls through to the next one. Rationales are
@@ -31,6 +33,7 @@ from sentinel.agent.brains import _search as search
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.brains._escalation import new_architecture, next_variant
 from sentinel.agent.brains._state import STAGNATION, State, overrides_text
+from sentinel.agent.brains._warmstart import Prior, load_prior
 from sentinel.agent.drift import assess_campaign
 
 __all__ = ["StrategistBrain"]
@@ -55,9 +58,9 @@ class StrategistBrain(Brain):
     def propose(self, ctx: CampaignContext) -> Proposal | None:
         goal = ctx.goal
         view = search.CampaignView.load(ctx.store, ctx.campaign_id, goal.metric)
-        resolver = search.Resolver(goal.experiment, ctx.configs_dir)
+        resolver = search.Resolver(goal.experiment, ctx.configs_dir, ctx.generated_root)
         if not view.proposals:
-            return self._baseline(ctx, resolver)
+            return self._warm_start(ctx, resolver) or self._baseline(ctx, resolver)
         rec = ctx.recommendation or assess_campaign(ctx.store, ctx.campaign_id)
         st = State(ctx, view, resolver, search.SearchSpace.build(goal, view, resolver, ctx.tier), rec)
         untried = st.untried_models()
@@ -113,12 +116,30 @@ class StrategistBrain(Brain):
         rationale = f"tier 1, baseline: {why}{tail}; every later proposal is measured against it."
         return Proposal(tier=1, overrides=overrides, rationale=rationale)
 
+    def _warm_start(self, ctx: CampaignContext, resolver: search.Resolver) -> Proposal | None:
+        """The best point earlier campaigns on the same question measured, run again first."""
+        space = search.SearchSpace.build(ctx.goal, search.CampaignView((), {}, ctx.goal.metric), resolver, 1)
+        prior = load_prior(ctx.store, ctx.campaign_id, space, resolver)
+        best = prior.best(ctx.goal.metric.mode)
+        if best is None:
+            return None
+        params, value, campaign, seq = best
+        rationale = (
+            f"tier 1, warm start: {len(prior.points)} completed runs of {len(prior.campaigns)} earlier "
+            f"campaign(s) on the same experiment, metric and search space are in this campaign's study; "
+            f"starting from their best, {overrides_text(params)} (campaign {campaign} #{seq}, "
+            f"{ctx.goal.metric.name}={value:.4g})."
+        )
+        return Proposal(tier=1, overrides={**dict(ctx.goal.start), **params}, rationale=rationale)
+
     def _tier1(self, st: State, forced: str | None = None) -> Proposal | None:
         trials = search.trials(st.view, st.space, st.resolver)
-        tried = {search.point_key(t.params) for t in trials}
+        prior: Prior = load_prior(st.ctx.store, st.ctx.campaign_id, st.space, st.resolver)
+        tried = {search.point_key(t.params) for t in trials} | {search.point_key(p) for p, *_ in prior.points}
         failed = [t.params for t in trials if t.state == TrialState.FAIL]
         seed = search.seed_for(st.ctx.seed, len(st.view.proposals))
-        study = search.build_study(st.space, trials, st.ctx.goal.metric.mode, seed)
+        points = [(p, v) for p, v, *_ in prior.points]
+        study = search.build_study(st.space, trials, st.ctx.goal.metric.mode, seed, points)
         pin = {"model": forced} if forced is not None else None
         asked = search.ask(study, st.space, st.resolver, tried, failed, seed, pin)
         if asked is None:
@@ -133,6 +154,10 @@ class StrategistBrain(Brain):
             "enumerated": "the first untried point of the finite space (TPE only repeated tried ones)",
         }[asked.how]
         dims = ", ".join(st.space.keys) or "none"
+        if prior.points:
+            how += (
+                f" (warm-started with {len(prior.points)} runs of {len(prior.campaigns)} earlier campaign(s))"
+            )
         lines = [
             f"tier {tier}, search: {overrides_text(overrides)}, {how} with seed {seed} over {dims}.",
             f"Fed back: {counts['completed']} completed ({counts['rescued']} rescued by the monitor, "
