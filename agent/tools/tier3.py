@@ -16,7 +16,7 @@ from typing import Any
 import sentinel.sandbox.paths as sandbox_paths
 from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, entries, load_entry
 from sentinel.agent.errors import BadInput
-from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, fmt
+from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, data_block, fmt
 from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
 from sentinel.validator import (
     InvalidName,
@@ -53,8 +53,11 @@ def read_model_source(ctx: ToolContext, model: str) -> str:
         raise ToolInputError(f"model {model!r} cannot be read: {err}") from None
     path = _source_path(ctx, target)
     text = _read_text(path)
-    head = f"source of model {model} (_target_ {target}), {text.count(chr(10)) + 1} lines:"
-    return clip(f"{head}\n{text}", MAX_SOURCE_CHARS + 200)
+    head = f"source of model {model} (_target_ {target}), {text.count(chr(10)) + 1} lines, fenced as data:"
+    # Source is data, never instructions: a generated model's docstring or comments are text an
+    # earlier author (possibly another model) wrote, so it is fenced like every other tool result.
+    fenced = data_block(f"model source {model}", text.splitlines())
+    return clip(f"{head}\n{fenced}", MAX_SOURCE_CHARS + 400)
 
 
 def register_generated_model(
