@@ -50,6 +50,7 @@ __all__ = [
     "Trial",
     "ask",
     "build_study",
+    "inside",
     "near_failure",
     "point_key",
     "seed_for",
@@ -249,6 +250,17 @@ class SearchSpace:
             else:
                 axes.append([(key, v) for v in range(dist.low, dist.high + 1, dist.step)])  # type: ignore[attr-defined]
         return [dict(combo) for combo in itertools.product(*axes)]
+
+
+def inside(dist: BaseDistribution, value: Scalar | None) -> Scalar | None:
+    """`value` moved into `dist`: numbers clamped to the range, anything else outside a
+    categorical's choices replaced by its first choice; None when nothing sensible fits."""
+    if isinstance(dist, CategoricalDistribution):
+        return value if value is not None and _contains(dist, value) else dist.choices[0]
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    clamped = min(max(value, dist.low), dist.high)  # type: ignore[attr-defined]
+    return int(clamped) if isinstance(dist, IntDistribution) else float(clamped)
 
 
 def _contains(dist: BaseDistribution, value: Scalar) -> bool:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState
 
 from sentinel.agent.brains import _search as search
@@ -161,6 +162,10 @@ class StrategistBrain(Brain):
         start = dict(ctx.goal.start)
         space = search.SearchSpace.build(ctx.goal, search.CampaignView((), {}, ctx.goal.metric), resolver, 1)
         overrides = {**space.params(start, resolver), **start}
+        for key, dist in space.dims:  # a default the goal's choices exclude: its first choice
+            default = resolver.value(key, start)  # None: the key does not apply to this config
+            if key not in overrides and default is not None and isinstance(dist, CategoricalDistribution):
+                overrides[key] = search.inside(dist, default)  # (a numeric default stays as it is)
         if start:
             why = f"the goal's start overrides {overrides_text(start)}"
         else:
