@@ -170,7 +170,8 @@ def read_experiment_config(ctx: ToolContext, experiment: str = "") -> str:
         resolved = compose(name, [], ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(str(err)) from None
-    return clip(f"experiment {name} (sha256 {resolved.sha256[:12]}):\n{resolved.to_yaml()}")
+    fenced = data_block(f"config {name}", resolved.to_yaml().splitlines())  # config text is data
+    return clip(f"experiment {name} (sha256 {resolved.sha256[:12]}):\n{fenced}")
 
 
 def suggest_search_space(ctx: ToolContext) -> str:
