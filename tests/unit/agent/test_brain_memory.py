@@ -79,3 +79,44 @@ def test_a_campaigns_tools_never_see_another_campaigns_generated_entries(tmp_pat
     begin = shown.index("BEGIN DATA model source wide_mlp")
     end = shown.index("END DATA model source wide_mlp")
     assert begin < shown.index("IGNORE ALL PREVIOUS") < end
+
+
+def test_a_default_outside_a_categorical_dim_starts_at_its_first_choice(tmp_path: Path) -> None:
+    """The demo's `trainer.epochs: [6]`: the baseline must run inside the space (6, not the
+    experiment's 20), while a numeric default outside a range stays as the experiment has it."""
+    from sentinel.agent.brains._base import CampaignContext
+    from sentinel.agent.goals import Choices
+
+    store = FeedbackStore(tmp_path / "f.db")
+    fixed = replace(goal(2), search_space=(*goal().search_space, ("trainer.epochs", Choices((6,)))))
+    campaign = store.create_campaign(fixed, seed=0)
+    ctx = CampaignContext(campaign.id, fixed, store, CONFIGS_DIR, seed=0, tier=1)
+    baseline = StrategistBrain().propose(ctx)
+    assert baseline.overrides["trainer.epochs"] == 6 and "baseline" in baseline.rationale
+
+
+def test_endpoint_failures_are_named_from_the_exception_chain_alone() -> None:
+    import json
+
+    from sentinel.agent.brains.llm import endpoint_problem
+
+    class APIStatusError(Exception):
+        status_code = 500
+
+    class APIConnectionError(Exception):
+        pass
+
+    def wrapped(cause: BaseException) -> BaseException:
+        outer = RuntimeError("agent generation failed")
+        outer.__cause__ = cause
+        return outer
+
+    assert endpoint_problem(wrapped(APIStatusError("secret body"))) == "answered HTTP 500"
+    assert endpoint_problem(wrapped(APIConnectionError("x"))) == "could not be reached (connection failed)"
+    bad_json = json.JSONDecodeError("Unterminated string", '{"a": "b', 6)
+    assert "not valid JSON" in endpoint_problem(wrapped(bad_json))
+    html = AttributeError("'str' object has no attribute 'choices'")
+    assert "HTML or text page" in endpoint_problem(wrapped(html))
+    none = TypeError("'NoneType' object is not subscriptable")
+    assert endpoint_problem(wrapped(none)) == "answered JSON with no choices (not a chat-completions reply)"
+    assert endpoint_problem(wrapped(ValueError("odd"))).startswith("failed: ValueError: odd")
