@@ -117,6 +117,7 @@ class CampaignGoal:
     max_tier: int = 1
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     description: str = ""
+    stop_on_stagnation: bool = False  # let drift's evidenced "stop" end the campaign before its budget
 
     def reached(self, value: float) -> bool:
         """True when `value` meets the optional target (ties count): the loop may finish early."""
@@ -129,6 +130,15 @@ class CampaignGoal:
         if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= MAX_RUNS:
             raise BadInput(f"budget must be an integer in 1..{MAX_RUNS}, got {runs!r}")
         return replace(self, budget=replace(self.budget, runs=runs))
+
+    def with_target(self, target: float | None) -> CampaignGoal:
+        """The same goal with another target (`campaign run --target X`; None removes it)."""
+        if target is not None:
+            try:
+                target = _number("--target", target)
+            except _Bad as bad:
+                raise BadInput(str(bad)) from None
+        return replace(self, target=target)
 
     def to_dict(self) -> dict[str, Any]:
         """The goal in its YAML shape (plain JSON types); `parse_goal` reads it back equal."""
@@ -323,6 +333,7 @@ GOAL_FIELDS: dict[str, tuple[Check, Any]] = {
     "max_tier": (_bounded(1, 3, integer=True), 1),
     "sandbox": (lambda w, v: SandboxSettings(**_fields(w, v, SANDBOX_FIELDS)), SandboxSettings()),
     "description": (_description, ""),
+    "stop_on_stagnation": (_bool, False),
 }
 
 

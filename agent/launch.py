@@ -53,6 +53,7 @@ class LaunchRequest:
     # Score the best checkpoint in a second container against host-held targets (the only
     # numbers a campaign ranks). Off only where nothing is ranked (the monitor's bench twins).
     trusted_evaluation: bool = True
+    generated_root: Path | None = None  # a campaign's folder holding its generated/ entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +174,7 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     from sentinel.sandbox.runtime.schema import dump_yaml
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
-    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
+    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR, request.generated_root)
     config = resolved.config
     generated_files = {path.name: path.read_bytes() for path in resolved.generated_files}
     model_source = None

@@ -25,8 +25,8 @@ Scalar = str | int | float | bool
 @dataclass(frozen=True, slots=True)
 class Proposal:
     """One proposed run. `overrides` holds group picks ("model": "cnn1d") and dotted keys
-    ("trainer.lr": 0.003); `model_ref` names a generated model registered under
-    configs/generated/models (tier 3); `rationale` is the brain's own wording."""
+    ("trainer.lr": 0.003); `model_ref` names a generated model registered under the
+    campaign's generated/models folder (tier 3); `rationale` is the brain's own wording."""
 
     tier: int
     overrides: Mapping[str, Scalar]
@@ -48,10 +48,14 @@ class CampaignContext:
     tier: int
     recommendation: Recommendation | None = None
     extra: Mapping[str, Scalar] = field(default_factory=dict)
+    # This campaign's own folder for agent-written entries (`<root>/generated/...`, under the runs
+    # folder): tools write and list generated configs and models there and nowhere else.
+    generated_root: Path | None = None
 
 
 class Brain(ABC):
     name: ClassVar[str]
+    max_tier: ClassVar[int] = 3  # the highest tier this brain can act at; the loop never escalates past it
 
     @abstractmethod
     def propose(self, ctx: CampaignContext) -> Proposal | None:

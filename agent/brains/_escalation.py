@@ -108,7 +108,7 @@ def _hints(st: State) -> Hints:
 
 
 def _earlier_sources(st: State) -> set[str]:
-    folder = st.ctx.configs_dir / "generated" / "models"
+    folder = ToolContext.from_campaign(st.ctx).root / "generated" / "models"
     out = set()
     for p in st.view.proposals:
         path = folder / f"{p.model_ref}.py"

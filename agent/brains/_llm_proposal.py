@@ -140,7 +140,7 @@ def _tier(ctx: ToolContext, values: dict[str, Scalar]) -> tuple[int, str | None]
         pick = values.get(group)
         if not isinstance(pick, str):
             continue
-        generated = ctx.configs_dir / GENERATED_DIR / folder
+        generated = ctx.root / GENERATED_DIR / folder
         if group == "model" and (generated / f"{pick}.py").is_file():
             tier, model_ref = 3, pick
         elif (generated / f"{pick}.yaml").is_file():
@@ -153,7 +153,9 @@ def _check_composes(ctx: ToolContext, overrides: list[str]) -> None:
     from sentinel.validator import validate_source
 
     try:
-        resolved = compose(ctx.goal.experiment, [o.strip() for o in overrides], ctx.configs_dir)
+        resolved = compose(
+            ctx.goal.experiment, [o.strip() for o in overrides], ctx.configs_dir, ctx.generated_root
+        )
     except BadInput as err:
         raise ToolInputError(f"cannot compose: {err}") from None
     for path in resolved.generated_files:

@@ -50,6 +50,7 @@ __all__ = [
     "Trial",
     "ask",
     "build_study",
+    "inside",
     "near_failure",
     "point_key",
     "seed_for",
@@ -60,6 +61,8 @@ FAIL_RADIUS = 0.05  # share of a numeric range (log range for log dims) around a
 MAX_ASKS = 24  # candidates tried before falling back to enumeration (finite spaces) or accepting
 MAX_GRID = 4096  # enumerate finite spaces up to this size to find an untried combination
 STALL_PATIENCE = 4  # "Optuna stagnates": no new best in this many finished proposals
+STARTUP = 3  # random trials before TPE models (baseline + 2): at 12 runs, 10 would be most of them
+EI_CANDIDATES = 48  # candidates TPE scores per ask (Optuna's default 24): sharper at small budgets
 Scalar = str | int | float | bool
 
 
@@ -127,8 +130,9 @@ class Resolver:
     edited between two calls is read fresh (no hidden state across calls).
     """
 
-    def __init__(self, experiment: str, configs_dir: Path) -> None:
+    def __init__(self, experiment: str, configs_dir: Path, generated_root: Path | None = None) -> None:
         self.experiment, self.configs_dir = experiment, Path(configs_dir)
+        self.generated_root = generated_root
         self._configs: dict[tuple[tuple[str, str], ...], dict[str, Any] | None] = {}
         self.defaults = self._default_entries()
 
@@ -152,7 +156,8 @@ class Resolver:
         if picks not in self._configs:
             try:
                 texts = [f"{g}={e}" for g, e in picks]
-                self._configs[picks] = compose(self.experiment, texts, self.configs_dir).config
+                resolved = compose(self.experiment, texts, self.configs_dir, self.generated_root)
+                self._configs[picks] = resolved.config
             except BadInput:
                 self._configs[picks] = None  # e.g. a generated entry removed since: use overrides only
         return self._configs[picks]
@@ -247,6 +252,17 @@ class SearchSpace:
         return [dict(combo) for combo in itertools.product(*axes)]
 
 
+def inside(dist: BaseDistribution, value: Scalar | None) -> Scalar | None:
+    """`value` moved into `dist`: numbers clamped to the range, anything else outside a
+    categorical's choices replaced by its first choice; None when nothing sensible fits."""
+    if isinstance(dist, CategoricalDistribution):
+        return value if value is not None and _contains(dist, value) else dist.choices[0]
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    clamped = min(max(value, dist.low), dist.high)  # type: ignore[attr-defined]
+    return int(clamped) if isinstance(dist, IntDistribution) else float(clamped)
+
+
 def _contains(dist: BaseDistribution, value: Scalar) -> bool:
     if isinstance(dist, CategoricalDistribution):
         return any(type(c) is type(value) and c == value for c in dist.choices)
@@ -279,18 +295,46 @@ def trials(view: CampaignView, space: SearchSpace, resolver: Resolver) -> list[T
     return out
 
 
-def build_study(space: SearchSpace, history: Sequence[Trial], mode: str, seed: int) -> optuna.Study:
-    """An in-memory study holding every trial, with a TPE sampler seeded from `seed`.
+def build_study(
+    space: SearchSpace,
+    history: Sequence[Trial],
+    mode: str,
+    seed: int,
+    prior: Sequence[tuple[Mapping[str, Scalar], float]] = (),
+) -> optuna.Study:
+    """An in-memory study holding every trial (earlier campaigns' `prior` points first), with a
+    TPE sampler seeded from `seed`.
 
-    Optuna's logger is set to WARNING: at INFO it prints a line for every trial added.
+    Budgets here are 8-30 runs, so the random start is kept short (`STARTUP` trials, counted
+    with the prior ones: a warm-started study models from its first ask) and TPE is
+    multivariate with `group=True`: it models the joint density of the dims, and conditional
+    dims (model-specific parameters that apply to some models only) get their own groups
+    instead of being treated as independent. Optuna's logger is set to WARNING: at INFO it
+    prints a line for every trial added.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    startup = min(5, max(2, len(space.dims) + 1))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant_liar is flagged experimental in some versions
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, constant_liar=True)
+        warnings.simplefilter("ignore")  # multivariate, group and constant_liar are experimental
+        sampler = optuna.samplers.TPESampler(
+            seed=seed,
+            n_startup_trials=STARTUP,
+            n_ei_candidates=EI_CANDIDATES,
+            multivariate=True,
+            group=True,
+            constant_liar=True,
+            warn_independent_sampling=False,
+        )
     study = optuna.create_study(direction="minimize" if mode == "min" else "maximize", sampler=sampler)
     dists = dict(space.dims)
+    for params, value in prior:
+        study.add_trial(
+            create_trial(
+                params={k: v for k, v in params.items() if k in dists},
+                distributions={k: dists[k] for k in params if k in dists},
+                value=value,
+                user_attrs={"prior": True},
+            )
+        )
     for t in history:
         study.add_trial(
             create_trial(

@@ -112,7 +112,7 @@ class State:
         if name is None:
             return None
         try:
-            return load_entry(self.ctx.configs_dir, group, name)
+            return load_entry(self.ctx.configs_dir, group, name, self.ctx.generated_root)
         except BadInput:
             return None
 

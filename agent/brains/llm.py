@@ -18,13 +18,17 @@ nothing a run wrote reaches the model as free text.
 When the agent makes no proposal, the brain tries again (`attempts` runs of at most `max_steps`
 steps each) and then returns None (the loop then climbs a tier if the goal allows, else finishes);
 a `final_answer` without a proposal is the model declining, and returns None at once. A failing
-model endpoint raises `LLMUnavailable` (exit 3), which leaves the campaign resumable.
+model endpoint raises `LLMUnavailable` (exit 3), which leaves the campaign resumable; its one line
+names the endpoint problem in Sentinel's words (an HTTP status, a body that is not JSON, a reply
+without `choices`, no connection), the campaign id and the resume command, never the client
+library's exception text for a recognised failure.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import inspect
+import json
 import logging
 import os
 import re
@@ -191,6 +195,7 @@ class LLMBrain(Brain):
         self.model, self.agent_style = model, agent_style
         self.max_steps, self.attempts = max_steps, attempts
         self._note = on_note or _log.info
+        self.endpoint = ""  # the --api-base URL when there is one (named in endpoint failures)
 
     @classmethod
     def from_options(
@@ -203,13 +208,25 @@ class LLMBrain(Brain):
         """What `sentinel campaign run --brain llm --model SPEC [--api-base URL]` builds."""
         if agent_style not in AGENT_STYLES:
             raise BadInput(f"--agent-style must be one of {', '.join(AGENT_STYLES)}, got {agent_style!r:.40}")
-        return cls(build_model(model, api_base), agent_style=agent_style, on_note=on_note)
+        brain = cls(build_model(model, api_base), agent_style=agent_style, on_note=on_note)
+        brain.endpoint = scrub(api_base or "")
+        return brain
 
     @property
     def label(self) -> str:
         return scrub(str(getattr(self.model, "model_id", None) or type(self.model).__name__))
 
     def propose(self, ctx: CampaignContext) -> Proposal | None:
+        try:
+            return self._propose(ctx)
+        except _EndpointFailed as failed:
+            where = f"{self.label} at {self.endpoint}" if self.endpoint else self.label
+            raise LLMUnavailable(
+                f"the LLM endpoint ({where}) {failed.problem}; campaign {ctx.campaign_id} is saved: fix the "
+                f"endpoint, then run `sentinel campaign resume {ctx.campaign_id}`"
+            ) from None
+
+    def _propose(self, ctx: CampaignContext) -> Proposal | None:
         for attempt in range(1, self.attempts + 1):
             desk = ProposalDesk(tier=ctx.tier)
             turn = self._turn(brain_tools(ctx, desk), render_task(ctx, attempt, self.attempts), desk)
@@ -254,7 +271,7 @@ class LLMBrain(Brain):
                 if desk.proposal is not None or (steps >= self.max_steps and not event.is_final_answer):
                     break
         except AgentGenerationError as err:
-            raise LLMUnavailable(f"the model {self.label} failed: {_first_line(err)}") from None
+            raise _EndpointFailed(endpoint_problem(err)) from None
         finally:
             stream.close()
         if desk.proposal is not None:
@@ -285,6 +302,42 @@ class LLMBrain(Brain):
             )
         templates["system_prompt"] = texts["tools_system_prompt"]
         return ToolCallingAgent(prompt_templates=templates, **common)
+
+
+class _EndpointFailed(Exception):
+    """Inside the brain only: the model call failed; `propose` adds the campaign and the way out."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def endpoint_problem(err: BaseException) -> str:
+    """Sentinel's wording of why a model call failed, from the exception chain's types alone
+    (recognised failures), else the first line of the cause, scrubbed of secrets."""
+    chain, seen = [], err
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for cause in chain:
+        status = getattr(cause, "status_code", None)
+        name = type(cause).__name__
+        if isinstance(status, int):
+            refused = " (the key was refused)" if status in (401, 403) else ""
+            return f"answered HTTP {status}{refused}"
+        if name == "APITimeoutError":
+            return "did not answer in time"
+        if name == "APIConnectionError":
+            return "could not be reached (connection failed)"
+        if isinstance(cause, json.JSONDecodeError):
+            return "answered with a body that is not valid JSON (cut off, or not JSON at all)"
+        if isinstance(cause, AttributeError) and "'str' object" in str(cause):
+            return "answered with a page that is not valid JSON (an HTML or text page, e.g. a proxy)"
+        if isinstance(cause, TypeError | KeyError | IndexError | AttributeError) and (
+            "NoneType" in str(cause) or "choices" in str(cause)
+        ):
+            return "answered JSON with no choices (not a chat-completions reply)"
+    return f"failed: {_first_line(err)}"
 
 
 def _first_line(err: BaseException) -> str:

@@ -81,3 +81,9 @@ class LiveView:
             f"  best so far {best_text}",
             highlight=False,
         )
+        if run.event_count > 0:  # the in-loop monitor acted: say so, in Sentinel's words
+            saved = "and the run still completed" if run.status == "completed" else f"(run {run.status})"
+            self.console.print(
+                f"  [magenta]monitor[/] acted in run {run.proposal.seq} ({run.event_count} event(s)) {saved}",
+                highlight=False,
+            )

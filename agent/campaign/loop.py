@@ -64,7 +64,7 @@ class QuietEvents:
 @dataclass(frozen=True, slots=True)
 class CampaignOutcome:
     campaign_id: str
-    state: str  # finished | paused | failed
+    state: str  # finished | paused | failed | no_proposal (the brain proposed nothing at all)
     reason: str
     runs: int
     best_run: str | None
@@ -117,14 +117,23 @@ class CampaignRunner:
         self._running: dict[str, Future[None]] = {}
         self._session_start = time.monotonic()
         self._started: set[str] = set()
+        self._stop_reason = ""  # set when an evidenced stop the goal opted into ends the campaign
 
     # entry points ---------------------------------------------------------------------------
-    def start(self, goal: CampaignGoal, seed: int) -> CampaignOutcome:
+    def start(self, goal: CampaignGoal, seed: int, start_tier: int = 1) -> CampaignOutcome:
+        if not 1 <= start_tier <= goal.max_tier:
+            raise BadInput(
+                f"--start-tier must be in 1..{goal.max_tier} (the goal's max_tier), got {start_tier}"
+            )
         self._check_engine()  # no engine: exit 3 with nothing created, not a campaign left `running`
         campaign = self.store.create_campaign(
             goal, seed=seed, brain=self.brain.name, approval=self.approval.mode
         )
         self.events.note(f"campaign {campaign.id} started ({goal.address}, seed {seed})")
+        if start_tier > 1:
+            reason = f"the user asked to start at tier {start_tier}"
+            self.store.record_escalation(campaign.id, start_tier, reason, {"tier": 1.0}, from_tier=1)
+            self.events.note(f"escalated to tier {start_tier}: {reason}")
         return self._drive(campaign.id)
 
     def resume(self, campaign_id: str) -> CampaignOutcome:
@@ -194,7 +203,12 @@ class CampaignRunner:
                 if self._running:
                     self._wait_one()
                     continue
-                reason = "the brain has nothing more worth running"
+                if not self.store.proposals(campaign_id):  # nothing at all: not a finished campaign
+                    reason = "the brain made no proposal at all"
+                    self.store.set_campaign_state(campaign_id, "failed", reason)
+                    self.events.note(f"campaign failed: {reason}")
+                    return self._outcome(campaign_id, "no_proposal", reason)
+                reason = self._stop_reason or "the brain has nothing more worth running"
                 self._finish(campaign_id, reason)
                 self.events.note(f"campaign finished: {reason}")
                 return self._outcome(campaign_id, "finished", reason)
@@ -219,12 +233,16 @@ class CampaignRunner:
             return False
         campaign = self.store.get_campaign(campaign_id)
         recommendation = assess_campaign(self.store, campaign_id)
-        if recommendation.action == "stop" and not self._running:
+        # Drift's "stop" ends a campaign early only when the goal asked for it: a budget is spent.
+        if recommendation.action == "stop" and goal.stop_on_stagnation and not self._running:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in recommendation.evidence.items())
+            self._stop_reason = f"stop_on_stagnation: {recommendation.reason} ({shown})"
             return False
+        max_tier = self._max_tier(goal)
         if (
             recommendation.action == "escalate"
             and recommendation.to_tier
-            and campaign.tier < recommendation.to_tier
+            and campaign.tier < recommendation.to_tier <= max_tier
             and self._new_evidence_since_escalation(campaign_id)
         ):
             evidence = {k: v for k, v in recommendation.evidence.items() if isinstance(v, int | float)}
@@ -242,9 +260,10 @@ class CampaignRunner:
             tier=campaign.tier,
             recommendation=recommendation,
             extra={"in_flight": len(self._running)},
+            generated_root=self.runs_dir / campaign_id,
         )
         proposal = self.brain.propose(ctx)
-        while proposal is None and ctx.tier < goal.max_tier:
+        while proposal is None and ctx.tier < max_tier:
             ctx = self._escalate_exhausted(ctx)
             proposal = self.brain.propose(ctx)
         if proposal is None:
@@ -267,7 +286,12 @@ class CampaignRunner:
         from sentinel.validator import validate_source
 
         try:
-            resolved = compose(proposal.experiment, list(proposal.override_args()), self.configs_dir)
+            resolved = compose(
+                proposal.experiment,
+                list(proposal.override_args()),
+                self.configs_dir,
+                self.runs_dir / proposal.campaign_id,
+            )
         except BadInput as err:
             self.store.record_validation(proposal.id, False, reason=str(err)[:400])
             self.events.note(f"proposal {proposal.seq} rejected: {err}")
@@ -321,6 +345,7 @@ class CampaignRunner:
             out_dir=self.runs_dir / campaign_id / run_id,
             campaign=campaign_id,
             run_id=run_id,
+            generated_root=self.runs_dir / campaign_id,
             approval_digest=approval_digest(self.store, proposal),
         )
 
@@ -389,6 +414,11 @@ class CampaignRunner:
         if recommendation is not None:
             recommendation = replace(recommendation, action="escalate", reason=reason, to_tier=ctx.tier + 1)
         return replace(ctx, tier=ctx.tier + 1, recommendation=recommendation)
+
+    def _max_tier(self, goal: CampaignGoal) -> int:
+        """The goal's max_tier, capped by what the brain can do: a tier-1-only brain is never
+        escalated to tiers it does not have (the bench's plain baselines are such brains)."""
+        return min(goal.max_tier, getattr(self.brain, "max_tier", goal.max_tier))
 
     def _new_evidence_since_escalation(self, campaign_id: str) -> bool:
         """Escalate at most once per new result: a crash between an escalation and the proposal

@@ -130,13 +130,16 @@ def modify(
 def _decide(review_id: str, decision: str, reviewer: str | None, as_json: bool, changes: Any = None) -> None:
     from sentinel.agent.campaign.approval import default_reviewer
     from sentinel.agent.review import checked_overrides, find_bundle, inspect, record_decision
-    from sentinel.sandbox.paths import CONFIGS_DIR
+    from sentinel.sandbox.paths import CONFIGS_DIR, RUNS_DIR
 
     with mapped_errors():
         folder = find_bundle(_root(), review_id)
         overrides = None
-        if decision == "modified":
-            overrides = checked_overrides(inspect(folder).proposal, list(changes), CONFIGS_DIR)
+        if decision == "modified":  # the bundle folder is reviews/<campaign>/<id>
+            generated_root = RUNS_DIR / folder.parent.name
+            overrides = checked_overrides(
+                inspect(folder).proposal, list(changes), CONFIGS_DIR, generated_root
+            )
         made, new = record_decision(folder, decision, reviewer or default_reviewer(), overrides=overrides)
     campaign = folder.parent.name
     if as_json:

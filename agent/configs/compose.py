@@ -10,10 +10,12 @@ keys the new entry also has (an MLP's `hidden` means nothing to a CNN; `epochs` 
 trainer). Interpolations (`${...}`) are refused outright: `${oc.env:...}` would copy host
 environment variables into a config that ends up inside an image.
 
-Agent-written entries live under `configs/generated/<group dir>/` (tier-2 variants such as
-`generated/trainers/default_warm_cosine.yaml`, tier-3 models as `generated/models/<name>.{py,yaml}`)
+Agent-written entries live under `<generated_root>/generated/<group dir>/` (tier-2 variants such
+as `generated/trainers/default_warm_cosine.yaml`, tier-3 models as `generated/models/<name>.{py,yaml}`)
 and are picked like any other entry (`trainer=default_warm_cosine`); a built-in entry of the same
-name always wins, so a generated file can never replace one.
+name always wins, so a generated file can never replace one. A campaign's `generated_root` is its
+own folder under the runs folder (`runs/<campaign>/`), so one campaign never sees another's
+generated entries; without one, `configs_dir` itself is the root (older callers, `sandbox run`).
 """
 
 from __future__ import annotations
@@ -64,26 +66,31 @@ def experiments(configs_dir: Path) -> list[str]:
     return _names(Path(configs_dir) / "experiments")
 
 
-def entries(configs_dir: Path, group: str) -> list[str]:
-    """Entry names of `group`; generated ones (configs/generated/<dir>/) after the built-in ones."""
+def entries(configs_dir: Path, group: str, generated_root: Path | None = None) -> list[str]:
+    """Entry names of `group`; generated ones (<generated_root>/generated/<dir>/) after the built-in ones."""
     if group not in GROUP_DIRS:
         raise ConfigError(f"unknown config group {group!r} ({', '.join(GROUP_DIRS)})")
     names = _names(Path(configs_dir) / GROUP_DIRS[group])
-    generated = _names(Path(configs_dir) / GENERATED_DIR / GROUP_DIRS[group])
+    generated = _names(Path(generated_root or configs_dir) / GENERATED_DIR / GROUP_DIRS[group])
     return names + [n for n in generated if n not in names]
 
 
-def load_entry(configs_dir: Path, group: str, name: str) -> dict[str, Any]:
+def load_entry(
+    configs_dir: Path, group: str, name: str, generated_root: Path | None = None
+) -> dict[str, Any]:
     """One group entry as written (built-in first, then generated): the base a tier-2 variant
     starts from. ConfigError if the group, the name or the file is bad."""
     if group not in GROUP_DIRS:
         raise ConfigError(f"unknown config group {group!r} ({', '.join(GROUP_DIRS)})")
-    return _load_entry(Path(configs_dir), group, name)
+    return _load_entry(Path(configs_dir), group, name, generated_root)
 
 
-def compose(experiment: str, overrides: list[str], configs_dir: Path) -> ResolvedConfig:
+def compose(
+    experiment: str, overrides: list[str], configs_dir: Path, generated_root: Path | None = None
+) -> ResolvedConfig:
     """Build and check the run config of `experiment` with `overrides`; ConfigError if bad."""
     configs_dir = Path(configs_dir)
+    root = Path(generated_root) if generated_root is not None else configs_dir
     experiment = experiment.removeprefix("experiment=")
     texts = list(overrides)
     for text in [t for t in texts if t.startswith("experiment=")]:
@@ -98,7 +105,7 @@ def compose(experiment: str, overrides: list[str], configs_dir: Path) -> Resolve
         selected["monitor"] = "default"
     base: dict[str, Any] = {"experiment": {"name": experiment, "seed": spec.get("seed", 0)}}
     for group in GROUPS:
-        base[group] = _load_entry(configs_dir, group, selected[group]) if group in selected else None
+        base[group] = _load_entry(configs_dir, group, selected[group], root) if group in selected else None
     if base["monitor"] is None:
         base["monitor"] = {"enabled": False}
     exp_overrides = [o for o in spec["overrides"] if o.section not in picks or _fits(o, base[o.section])]
@@ -108,7 +115,7 @@ def compose(experiment: str, overrides: list[str], configs_dir: Path) -> Resolve
     except ConfigInvalid as err:
         raise ConfigError(f"experiment {experiment!r}: {err}") from None
     _check_monitor(config["monitor"])
-    files = _generated_files(configs_dir, config["model"]["_target_"])
+    files = _generated_files(root, config["model"]["_target_"])
     return ResolvedConfig(config, files, _digest(dump_yaml(config), files))
 
 
@@ -146,16 +153,17 @@ def _load_experiment(configs_dir: Path, name: str) -> dict[str, Any]:
     return {"defaults": dict(defaults), "seed": seed, "overrides": parsed}
 
 
-def _load_entry(configs_dir: Path, group: str, name: Any) -> dict[str, Any]:
+def _load_entry(
+    configs_dir: Path, group: str, name: Any, generated_root: Path | None = None
+) -> dict[str, Any]:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(f"{group} entry {name!r} is not a plain name")
     path = configs_dir / GROUP_DIRS[group] / f"{name}.yaml"
     if not path.is_file():
-        path = configs_dir / GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml"
+        path = Path(generated_root or configs_dir) / GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml"
     if not path.is_file():
-        raise ConfigError(
-            f"unknown {group} entry {name!r} (known: {', '.join(entries(configs_dir, group)) or 'none'})"
-        )
+        known = ", ".join(entries(configs_dir, group, generated_root)) or "none"
+        raise ConfigError(f"unknown {group} entry {name!r} (known: {known})")
     raw = _read_yaml(path)
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{path}: must be a mapping")

@@ -43,7 +43,10 @@ def apply_changes(overrides: Mapping[str, Scalar], changes: Sequence[str]) -> di
 
 
 def checked_overrides(
-    proposal: ProposalRecord | Mapping[str, object], changes: Sequence[str], configs_dir: Path
+    proposal: ProposalRecord | Mapping[str, object],
+    changes: Sequence[str],
+    configs_dir: Path,
+    generated_root: Path | None = None,
 ) -> dict[str, Scalar]:
     """The modified overrides of `proposal` (a record or its proposal.yaml), if they compose."""
     if isinstance(proposal, ProposalRecord):
@@ -55,7 +58,7 @@ def checked_overrides(
     result = apply_changes(overrides, changes)
     if result == dict(overrides):
         raise BadInput("the change leaves the proposal as it is: approve it instead")
-    compose(experiment, [f"{k}={_text(v)}" for k, v in sorted(result.items())], configs_dir)
+    compose(experiment, [f"{k}={_text(v)}" for k, v in sorted(result.items())], configs_dir, generated_root)
     return result
 
 

@@ -33,10 +33,11 @@ __all__ = ["build_bundle", "builtin_models_dir", "closest_model", "config_diff",
 NO_CHANGE = "# no difference: the proposal runs the experiment's base config unchanged\n"
 
 
-def build_bundle(proposal: ProposalRecord, configs_dir: Path) -> Bundle:
-    """The bundle for `proposal`; ConfigError (exit 2) if its config no longer composes."""
-    base = compose(proposal.experiment, [], configs_dir)
-    resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir)
+def build_bundle(proposal: ProposalRecord, configs_dir: Path, generated_root: Path | None = None) -> Bundle:
+    """The bundle for `proposal`; ConfigError (exit 2) if its config no longer composes.
+    `generated_root`: the campaign's folder holding its generated/ entries (runs/<campaign>)."""
+    base = compose(proposal.experiment, [], configs_dir, generated_root)
+    resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir, generated_root)
     files: dict[str, bytes] = {"config.diff": config_diff(proposal, base, resolved).encode()}
     generated: list[dict[str, Any]] = []
     diffs: list[str] = []

@@ -57,10 +57,17 @@ class ToolContext:
     store: FeedbackStore
     goal: CampaignGoal
     configs_dir: Path
+    generated_root: Path | None = None  # the campaign's folder holding generated/; None: configs_dir
 
     @classmethod
     def from_campaign(cls, ctx: CampaignContext) -> ToolContext:
-        return cls(ctx.campaign_id, ctx.store, ctx.goal, Path(ctx.configs_dir))
+        root = Path(ctx.generated_root) if ctx.generated_root is not None else None
+        return cls(ctx.campaign_id, ctx.store, ctx.goal, Path(ctx.configs_dir), root)
+
+    @property
+    def root(self) -> Path:
+        """Where this campaign's generated/ folder lives (written and read only by this campaign)."""
+        return self.generated_root if self.generated_root is not None else self.configs_dir
 
 
 def fmt(value: object) -> str:

@@ -48,7 +48,7 @@ def list_available_configs(ctx: ToolContext) -> str:
     """
     lines = [f"experiments: {', '.join(experiments(ctx.configs_dir)) or '(none)'}"]
     for group in GROUP_DIRS:
-        names = entries(ctx.configs_dir, group)
+        names = entries(ctx.configs_dir, group, ctx.generated_root)
         builtin = set(_builtin(ctx, group))
         shown = [n if n in builtin else f"{n} (generated)" for n in names]
         lines.append(f"{group}: {', '.join(shown) or '(none)'}")
@@ -167,10 +167,11 @@ def read_experiment_config(ctx: ToolContext, experiment: str = "") -> str:
     """
     name = _experiment(ctx, experiment)
     try:
-        resolved = compose(name, [], ctx.configs_dir)
+        resolved = compose(name, [], ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(str(err)) from None
-    return clip(f"experiment {name} (sha256 {resolved.sha256[:12]}):\n{resolved.to_yaml()}")
+    fenced = data_block(f"config {name}", resolved.to_yaml().splitlines())  # config text is data
+    return clip(f"experiment {name} (sha256 {resolved.sha256[:12]}):\n{fenced}")
 
 
 def suggest_search_space(ctx: ToolContext) -> str:
@@ -238,7 +239,7 @@ def _experiment(ctx: ToolContext, experiment: str) -> str:
 def _tunable(ctx: ToolContext, searched: set[str]) -> list[str]:
     """`key (kind): bounds` for the default model's and trainer's parameters outside the search."""
     try:
-        config = compose(ctx.goal.experiment, [], ctx.configs_dir).config
+        config = compose(ctx.goal.experiment, [], ctx.configs_dir, ctx.generated_root).config
     except BadInput:
         return []
     lines = []

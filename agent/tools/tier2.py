@@ -2,10 +2,10 @@
 
 A variant is a copy of an existing group entry with a few values changed. It is checked by the
 validator's tier-2 policy (same `_target_` as its base, same value types, registry bounds, a
-safe path under configs/generated/) and by composing it into the campaign's experiment before
-anything is written; the file is then written atomically (temp file, fsync, rename), so a
-reader sees either no variant or the whole one. Writing the same variant twice is a no-op,
-which lets a brain repeat the call after a crash.
+safe path under the campaign's own generated/ folder in the runs folder) and by composing it
+into the campaign's experiment before anything is written; the file is then written
+atomically (temp file, fsync, rename), so a reader sees either no variant or the whole one.
+Writing the same variant twice is a no-op, which lets a brain repeat the call after a crash.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ MAX_OVERRIDE_CHARS = 200
 Scalar = str | int | float | bool
 
 
-def variant_path(configs_dir: Path, group: str, name: str) -> Path:
-    """Where the variant `name` of `group` lives: configs/generated/<group dir>/<name>.yaml."""
-    return Path(configs_dir) / GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml"
+def variant_path(root: Path, group: str, name: str) -> Path:
+    """Where the variant `name` of `group` lives: <campaign root>/generated/<group dir>/<name>.yaml."""
+    return Path(root) / GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml"
 
 
 def create_config_variant(
@@ -72,11 +72,12 @@ def create_config_variant(
     text = f"# Tier-2 variant of {group} {base}: {shown}\n" + yaml.safe_dump(variant, sort_keys=False)
     output = (GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml").as_posix()
     try:
-        checked = validate_config_variant(text, base_entry, configs_dir=ctx.configs_dir, output=output)
+        ctx.root.mkdir(parents=True, exist_ok=True)
+        checked = validate_config_variant(text, base_entry, configs_dir=ctx.root, output=output)
     except ConfigRejected as err:
         raise ToolInputError(f"variant {name!r} rejected: {'; '.join(err.reasons)}") from None
     _check_composes(ctx, group, base, {k: v for k, v in values.items() if k != "_target_"})
-    path = checked.output_path or variant_path(ctx.configs_dir, group, name)
+    path = checked.output_path or variant_path(ctx.root, group, name)
     if path.is_file():
         if path.read_text(encoding="utf-8") == text:
             return f"{output} already holds this variant; pick it with {group}={name}"
@@ -99,7 +100,7 @@ def compose_experiment_config(ctx: ToolContext, overrides: list[str], experiment
     if not isinstance(name, str):
         raise ToolInputError(f"experiment must be a string, got {type(name).__name__}")
     try:
-        resolved = compose(name, texts, ctx.configs_dir)
+        resolved = compose(name, texts, ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(f"cannot compose: {err}") from None
     cfg = resolved.config
@@ -121,11 +122,11 @@ def compose_experiment_config(ctx: ToolContext, overrides: list[str], experiment
 
 # helpers -------------------------------------------------------------------------------------
 def _base(ctx: ToolContext, group: str, base: object) -> dict[str, Any]:
-    if not isinstance(base, str) or base not in entries(ctx.configs_dir, group):
-        known = ", ".join(entries(ctx.configs_dir, group))
+    if not isinstance(base, str) or base not in entries(ctx.configs_dir, group, ctx.generated_root):
+        known = ", ".join(entries(ctx.configs_dir, group, ctx.generated_root))
         raise ToolInputError(f"base must be an existing {group} entry ({known}), got {str(base)[:60]!r}")
     try:
-        entry = load_entry(ctx.configs_dir, group, base)
+        entry = load_entry(ctx.configs_dir, group, base, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(f"base {base!r} cannot be used: {err}") from None
     if not isinstance(entry.get("_target_"), str):
@@ -137,9 +138,9 @@ def _new_name(ctx: ToolContext, group: str, name: object) -> str:
     name = check_entry_name(name)
     if (ctx.configs_dir / GROUP_DIRS[group] / f"{name}.yaml").exists():
         raise ToolInputError(f"name {name!r} is a built-in {group} entry; choose another name")
-    if group == "model" and (ctx.configs_dir / GENERATED_DIR / "models" / f"{name}.py").exists():
+    if group == "model" and (ctx.root / GENERATED_DIR / "models" / f"{name}.py").exists():
         raise ToolInputError(f"name {name!r} is a generated model's module; choose another name")
-    path = variant_path(ctx.configs_dir, group, name)
+    path = variant_path(ctx.root, group, name)
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ToolInputError(f"name {name!r} is taken by something that is not a config file")
     return name
@@ -162,12 +163,12 @@ def _check_composes(ctx: ToolContext, group: str, base: str, values: Mapping[str
     """The variant must compose into the campaign's experiment whenever its base does."""
     picks = [f"{group}={base}"]
     try:
-        compose(ctx.goal.experiment, picks, ctx.configs_dir)
+        compose(ctx.goal.experiment, picks, ctx.configs_dir, ctx.generated_root)
     except BadInput:
         return  # the base belongs to another experiment; the policy check above still applied
     sets = [f"{group}.{k}={_yaml_scalar(v)}" for k, v in values.items()]
     try:
-        compose(ctx.goal.experiment, [*picks, *sets], ctx.configs_dir)
+        compose(ctx.goal.experiment, [*picks, *sets], ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(f"the variant would not compose: {err}") from None
 

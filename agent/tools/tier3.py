@@ -16,7 +16,7 @@ from typing import Any
 import sentinel.sandbox.paths as sandbox_paths
 from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, entries, load_entry
 from sentinel.agent.errors import BadInput
-from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, fmt
+from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, data_block, fmt
 from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
 from sentinel.validator import (
     InvalidName,
@@ -44,17 +44,20 @@ def read_model_source(ctx: ToolContext, model: str) -> str:
     Args:
         model: A model entry name, e.g. cnn1d or a generated model (see list_available_configs).
     """
-    if not isinstance(model, str) or model not in entries(ctx.configs_dir, "model"):
-        known = ", ".join(entries(ctx.configs_dir, "model"))
+    if not isinstance(model, str) or model not in entries(ctx.configs_dir, "model", ctx.generated_root):
+        known = ", ".join(entries(ctx.configs_dir, "model", ctx.generated_root))
         raise ToolInputError(f"model must be a model entry ({known}), got {str(model)[:60]!r}")
     try:
-        target = str(load_entry(ctx.configs_dir, "model", model).get("_target_"))
+        target = str(load_entry(ctx.configs_dir, "model", model, ctx.generated_root).get("_target_"))
     except BadInput as err:
         raise ToolInputError(f"model {model!r} cannot be read: {err}") from None
     path = _source_path(ctx, target)
     text = _read_text(path)
-    head = f"source of model {model} (_target_ {target}), {text.count(chr(10)) + 1} lines:"
-    return clip(f"{head}\n{text}", MAX_SOURCE_CHARS + 200)
+    head = f"source of model {model} (_target_ {target}), {text.count(chr(10)) + 1} lines, fenced as data:"
+    # Source is data, never instructions: a generated model's docstring or comments are text an
+    # earlier author (possibly another model) wrote, so it is fenced like every other tool result.
+    fenced = data_block(f"model source {model}", text.splitlines())
+    return clip(f"{head}\n{fenced}", MAX_SOURCE_CHARS + 400)
 
 
 def register_generated_model(
@@ -92,7 +95,8 @@ def register_generated_model(
     if not report.accepted:
         return _rejection(report.violations)
     try:
-        reg = _register(source, name, ctx.configs_dir, class_name or None, dict(params or {}))
+        ctx.root.mkdir(parents=True, exist_ok=True)
+        reg = _register(source, name, ctx.root, class_name or None, dict(params or {}))
     except ModelRejected as err:  # pragma: no cover - the same policy accepted it just above
         return _rejection(err.report.violations)
     except (InvalidName, InvalidParams) as err:
@@ -109,7 +113,7 @@ def _check_free(ctx: ToolContext, name: str) -> None:
     """A generated model may not hide behind a built-in name or overwrite a tier-2 YAML variant."""
     if (ctx.configs_dir / GROUP_DIRS["model"] / f"{name}.yaml").exists():
         raise ToolInputError(f"name {name!r} is a built-in model entry; choose another name")
-    folder = ctx.configs_dir / GENERATED_DIR / "models"
+    folder = ctx.root / GENERATED_DIR / "models"
     if (folder / f"{name}.yaml").exists() and not (folder / f"{name}.py").exists():
         raise ToolInputError(f"name {name!r} is a tier-2 config variant; choose another name")
 
@@ -126,7 +130,7 @@ def _rejection(violations: tuple[Any, ...]) -> str:
 def _source_path(ctx: ToolContext, target: str) -> Path:
     match = GENERATED_TARGET.match(target)
     if match is not None:
-        return ctx.configs_dir / GENERATED_DIR / "models" / f"{match.group(1)}.py"
+        return ctx.root / GENERATED_DIR / "models" / f"{match.group(1)}.py"
     if target in TARGETS and target.startswith(_SANDBOX_PREFIX):
         module = target[len(_SANDBOX_PREFIX) :].rsplit(".", 1)[0]
         return Path(sandbox_paths.__file__).resolve().parent.joinpath(*module.split(".")).with_suffix(".py")

@@ -39,7 +39,11 @@ h, help, ?        this text"""
 
 
 def show_proposal(
-    console: Console, store: FeedbackStore, proposal: ProposalRecord, configs_dir: Path
+    console: Console,
+    store: FeedbackStore,
+    proposal: ProposalRecord,
+    configs_dir: Path,
+    generated_root: Path | None = None,
 ) -> None:
     from sentinel.agent.drift import assess_campaign
     from sentinel.agent.goals import parse_goal
@@ -50,7 +54,7 @@ def show_proposal(
     overrides = Table(box=None, show_header=True, pad_edge=False)
     for column in ("override", "proposed", "base"):
         overrides.add_column(column)
-    base = _base_config(proposal, configs_dir)
+    base = _base_config(proposal, configs_dir, generated_root)
     for key in sorted(proposal.overrides, key=lambda k: ("." in k, k)):
         overrides.add_row(Text(key), Text(printable(repr(proposal.overrides[key]))), Text(_lookup(base, key)))
     if not proposal.overrides:
@@ -74,13 +78,15 @@ def show_proposal(
     console.print(Panel(body, title=title, title_align="left"))
 
 
-def show_diff(console: Console, proposal: ProposalRecord, configs_dir: Path) -> None:
+def show_diff(
+    console: Console, proposal: ProposalRecord, configs_dir: Path, generated_root: Path | None = None
+) -> None:
     from sentinel.agent.configs import compose
     from sentinel.agent.review.content import config_diff
 
     try:
-        base = compose(proposal.experiment, [], configs_dir)
-        resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir)
+        base = compose(proposal.experiment, [], configs_dir, generated_root)
+        resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir, generated_root)
     except BadInput as err:
         console.print(Text(f"cannot compose the config: {err}", style="red"))
         return
@@ -116,11 +122,11 @@ def _number(value: float | None) -> str:
     return f"{value:.4g}" if value is not None and math.isfinite(value) else "-"
 
 
-def _base_config(proposal: ProposalRecord, configs_dir: Path) -> dict[str, Any]:
+def _base_config(proposal: ProposalRecord, configs_dir: Path, generated_root: Path | None) -> dict[str, Any]:
     from sentinel.agent.configs import compose
 
     try:
-        return compose(proposal.experiment, [], configs_dir).config
+        return compose(proposal.experiment, [], configs_dir, generated_root).config
     except BadInput:
         return {}
 

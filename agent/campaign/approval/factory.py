@@ -42,6 +42,7 @@ def make_hook(
     reviews_dir: Path,
     console: Console | None = None,
     live: Live | None = None,
+    runs_dir: Path | None = None,
 ) -> ApprovalHook:
     """The hook for `spec`; BadInput (exit 2) for an unknown spec, a policy that cannot be
     loaded, or `terminal` without a terminal on stdin (it would pause at every proposal)."""
@@ -49,9 +50,9 @@ def make_hook(
     if mode == "auto":
         return AutoApproval()
     if mode == "offline":
-        return OfflineApproval(store, configs_dir, reviews_dir)
+        return OfflineApproval(store, configs_dir, reviews_dir, runs_dir)
     if mode == "callback":
         return load_policy(spec)
     if sys.stdin is None or not sys.stdin.isatty():
         raise BadInput("--approval terminal needs a terminal on stdin; use --approval offline instead")
-    return TerminalApproval(store, configs_dir, console=console, live=live)
+    return TerminalApproval(store, configs_dir, console=console, live=live, runs_dir=runs_dir)

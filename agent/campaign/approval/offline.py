@@ -38,8 +38,11 @@ __all__ = ["OfflineApproval"]
 class OfflineApproval(ApprovalHook):
     name = "offline"
 
-    def __init__(self, store: FeedbackStore, configs_dir: Path, reviews_dir: Path) -> None:
+    def __init__(
+        self, store: FeedbackStore, configs_dir: Path, reviews_dir: Path, runs_dir: Path | None = None
+    ) -> None:
         self.store, self.configs_dir, self.reviews_dir = store, Path(configs_dir), Path(reviews_dir)
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else None  # campaigns' generated entries
         self._waiting: dict[int, str] = {}  # proposal id -> why it waits (for pause_message)
 
     def folder(self, proposal: ProposalRecord) -> Path:
@@ -60,7 +63,7 @@ class OfflineApproval(ApprovalHook):
             self._waiting[proposal.id] = why
             return None
         if decision is None:
-            bundle = build_bundle(proposal, self.configs_dir)
+            bundle = build_bundle(proposal, self.configs_dir, self._root(proposal))
             if _digest_or_none(folder) != bundle.sha256 or read_seal(folder) != bundle.sha256:
                 write_bundle(folder, bundle)
             self._waiting[proposal.id] = "waits for review"
@@ -69,6 +72,9 @@ class OfflineApproval(ApprovalHook):
             modify_proposal(self.store, proposal, decision.overrides, decision.reviewer)
             return Decision("rejected", decision.reviewer, decision.bundle_sha256)
         return Decision(decision.decision, decision.reviewer, decision.bundle_sha256)
+
+    def _root(self, proposal: ProposalRecord) -> Path | None:
+        return self.runs_dir / proposal.campaign_id if self.runs_dir is not None else None
 
     def pause_message(self, proposal: ProposalRecord) -> str:
         why = self._waiting.get(proposal.id, "waits for review")
@@ -96,7 +102,7 @@ class OfflineApproval(ApprovalHook):
                 f"(approved {approved.bundle_sha256[:12]}, now {on_disk[:12]})"
             )
         try:
-            rebuilt = build_bundle(proposal, self.configs_dir).sha256
+            rebuilt = build_bundle(proposal, self.configs_dir, self._root(proposal)).sha256
         except BadInput as err:
             return f"the approved proposal no longer composes: {err}"
         if rebuilt != approved.bundle_sha256:

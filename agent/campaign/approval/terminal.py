@@ -72,8 +72,10 @@ class TerminalApproval(ApprovalHook):
         console: Console | None = None,
         stdin: TextIO | None = None,
         live: Live | None = None,
+        runs_dir: Path | None = None,
     ) -> None:
         self.store, self.configs_dir = store, Path(configs_dir)
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else None  # campaigns' generated entries
         self.reviewer = reviewer or default_reviewer()
         self.console = console or Console(stderr=True)
         self._stdin = stdin  # None: sys.stdin through input(), with the terminal's line editing
@@ -91,8 +93,11 @@ class TerminalApproval(ApprovalHook):
             self.console.print(f"proposal {proposal.seq}: approved (all the rest)")
             return Decision("approved", f"{self.reviewer[:59]}+auto")
         with self._screen():
-            show_proposal(self.console, self.store, proposal, self.configs_dir)
+            show_proposal(self.console, self.store, proposal, self.configs_dir, self._root(proposal))
             return self._converse(proposal)
+
+    def _root(self, proposal: ProposalRecord) -> Path | None:
+        return self.runs_dir / proposal.campaign_id if self.runs_dir is not None else None
 
     def pause_message(self, proposal: ProposalRecord) -> str:
         why = self._waiting.get(proposal.id, "waits for a decision at the terminal")
@@ -121,7 +126,7 @@ class TerminalApproval(ApprovalHook):
                 if decision is not None:
                     return decision
             elif action == "diff":
-                show_diff(self.console, proposal, self.configs_dir)
+                show_diff(self.console, proposal, self.configs_dir, self._root(proposal))
             elif action == "help":
                 self.console.print(Text(HELP))
             elif word:
@@ -133,7 +138,7 @@ class TerminalApproval(ApprovalHook):
         if not text or not text.strip():
             return None
         try:
-            overrides = checked_overrides(proposal, shlex.split(text), self.configs_dir)
+            overrides = checked_overrides(proposal, shlex.split(text), self.configs_dir, self._root(proposal))
             replacement = modify_proposal(self.store, proposal, overrides, self.reviewer)
         except (AgentError, ValueError) as err:
             self.console.print(Text(f"not changed: {err}", style="red"))

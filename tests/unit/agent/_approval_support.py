@@ -130,11 +130,15 @@ def generated_model_source(hidden: int = 256) -> str:
     )
 
 
-def configs_with_generated_model(target: Path) -> Path:
-    """A private copy of configs/ with the generated model `wide_mlp` registered (validator first)."""
+def configs_with_generated_model(target: Path, copy_configs: bool = True) -> Path:
+    """A private copy of configs/ with the generated model `wide_mlp` registered (validator first);
+    `copy_configs=False`: only the registration, e.g. into a campaign's runs/<campaign> folder."""
     from sentinel.validator import register_generated_model
 
-    shutil.copytree(CONFIGS_DIR, target, ignore=shutil.ignore_patterns("generated"))
+    if copy_configs:
+        shutil.copytree(CONFIGS_DIR, target, ignore=shutil.ignore_patterns("generated"))
+    else:
+        target.mkdir(parents=True, exist_ok=True)
     register_generated_model(generated_model_source(), "wide_mlp", target)
     return target
 

@@ -40,7 +40,7 @@ class Env:
         self.brain = brain or ListBrain()
 
     def hook(self) -> OfflineApproval:
-        return OfflineApproval(self.store, self.configs, self.reviews)
+        return OfflineApproval(self.store, self.configs, self.reviews, self.runs)
 
     def start(self, runs: int = 2, max_tier: int = 1):
         r = runner(self.store, self.hook(), self.runs, self.launcher, self.brain, self.configs)
@@ -173,9 +173,10 @@ class ModelBrain(ListBrain):
 
 
 def test_generated_code_changed_after_approval_is_refused(tmp_path: Path) -> None:
-    configs = configs_with_generated_model(tmp_path / "configs")
-    env = Env(tmp_path, configs, ModelBrain())
+    env = Env(tmp_path, CONFIGS_DIR, ModelBrain())
     campaign = env.store.create_campaign(replace(goal(1), max_tier=3), seed=0, approval="offline")
+    # a campaign's generated models live in its own folder under the runs folder
+    generated = configs_with_generated_model(env.runs / campaign.id, copy_configs=False)
     env.store.record_escalation(campaign.id, 3, "all known models tried", {}, from_tier=1)
     env.store.set_campaign_state(campaign.id, "paused", "set up by the test")
     out = env.resume(campaign.id)
@@ -184,7 +185,7 @@ def test_generated_code_changed_after_approval_is_refused(tmp_path: Path) -> Non
         out.state == "paused" and (folder / "model.diff").is_file() and (folder / "validator.json").is_file()
     )
     record_decision(folder, "approved", "alice")
-    (configs / "generated" / "models" / "wide_mlp.py").write_text(generated_model_source(hidden=4096))
+    (generated / "generated" / "models" / "wide_mlp.py").write_text(generated_model_source(hidden=4096))
     env.resume(out.campaign_id)
     [run] = env.store.history(out.campaign_id)
     assert run.status == "rejected_by_reviewer" and "model code that would run differs" in run.reason

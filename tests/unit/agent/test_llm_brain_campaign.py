@@ -132,7 +132,8 @@ def test_a_model_that_never_proposes_ends_the_campaign_with_a_note(tmp_path: Pat
     model = ScriptedModel([code("print(check_drift())")] * 4)
     brain = LLMBrain(model, max_steps=2, attempts=2, on_note=notes.append)
     outcome = runner(store, AutoApproval(), tmp_path / "runs", launcher, brain, configs).start(goal(2), 3)
-    assert outcome.state == "finished" and outcome.reason == "the brain has nothing more worth running"
+    assert outcome.state == "no_proposal" and outcome.reason == "the brain made no proposal at all"
+    assert store.get_campaign(outcome.campaign_id).state == "failed"  # resumable, never "finished"
     assert launcher.calls == [] and store.proposals(outcome.campaign_id) == []
     assert model.calls() == 4  # two attempts of two steps; no extra "final answer" call
     assert "attempt 1/2 ended without a proposal" in notes[0]
@@ -147,7 +148,7 @@ def test_a_final_answer_without_a_proposal_is_the_model_declining(tmp_path: Path
     outcome = runner(store, AutoApproval(), tmp_path / "runs", ArtifactLauncher(), brain, configs).start(
         goal(2), 3
     )
-    assert outcome.state == "finished" and model.calls() == 1
+    assert outcome.state == "no_proposal" and model.calls() == 1
     assert notes == [
         r"LLM brain (scripted-model) proposes nothing more: every \[bold]option\[/bold] is tried"
     ]
@@ -166,11 +167,12 @@ def test_a_failing_endpoint_leaves_the_campaign_resumable(
     with pytest.raises(LLMUnavailable) as err:
         runner(store, AutoApproval(), tmp_path / "runs", launcher, broken, configs).start(goal(1), 3)
     assert err.value.exit_code == 3 and FAKE_KEY not in str(err.value)
-    assert (
-        str(err.value)
-        == "the model scripted-model failed: ConnectionError: 401 from the provider: key [redacted] refused"
-    )
     [campaign] = store.list_campaigns()
+    assert str(err.value) == (
+        "the LLM endpoint (scripted-model) failed: ConnectionError: 401 from the provider: key [redacted] "
+        f"refused; campaign {campaign.id} is saved: fix the endpoint, then run "
+        f"`sentinel campaign resume {campaign.id}`"
+    )
     assert campaign.state == "failed" and launcher.calls == []
 
     fixed = LLMBrain(ScriptedModel([code('run_training(overrides=["trainer.lr=0.02"], rationale="Retry.")')]))

@@ -121,9 +121,9 @@ def test_injected_artifact_text_never_reaches_the_model(tmp_path: Path, monkeypa
     store, runs, launcher = FeedbackStore(tmp_path / "f.db"), tmp_path / "runs", HostileLauncher()
     model = ScriptedModel([turn for lr in (*LRS, 0.003) for turn in _read_everything(store, style, lr)])
     brain = LLMBrain(model, agent_style=style)
-    outcome = runner(store, AutoApproval(), runs, launcher, brain, configs).start(goal(len(LRS) + 1), 3)
+    outcome = runner(store, AutoApproval(), runs, launcher, brain, configs).start(goal(len(LRS)), 3)
     assert outcome.state == "finished" and len(launcher.calls) == len(LRS)
-    assert outcome.reason == "the brain has nothing more worth running"  # drift: stop, after 4 rejections
+    assert outcome.reason == f"the budget of {len(LRS)} runs is spent"  # drift's stop is not opted into
     # one more turn after the last hostile run, so the model has read all of them
     last_turn = CampaignContext(outcome.campaign_id, goal(), store, configs, seed=3, tier=1)
     assert brain.propose(last_turn) is not None

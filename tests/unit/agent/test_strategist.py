@@ -173,10 +173,11 @@ def test_same_seed_and_history_give_the_same_proposal_another_seed_another(
 ) -> None:
     store = open_campaign(tmp_path, ppg)
     history(store)
-    first = StrategistBrain().propose(context(store, ppg, configs, seed=11))
-    again = StrategistBrain().propose(context(store, ppg, configs, seed=11))
+    tpe = StrategistBrain(exploit_every=0)  # the TPE move itself (exploit steps have their own test)
+    first = tpe.propose(context(store, ppg, configs, seed=11))
+    again = tpe.propose(context(store, ppg, configs, seed=11))
     assert first == again and first.tier == 1 and first.parent_id is None
-    others = {tuple(sorted(StrategistBrain().propose(context(store, ppg, configs, seed=s)).overrides.items()))
+    others = {tuple(sorted(tpe.propose(context(store, ppg, configs, seed=s)).overrides.items()))
               for s in range(12, 17)}  # fmt: skip
     assert len(others | {tuple(sorted(first.overrides.items()))}) >= 5
     assert (
@@ -316,8 +317,8 @@ def test_tier2_writes_a_variant_of_the_best_run_that_composes(tmp_path: Path, co
     store = open_campaign(tmp_path, ppg, tier=2)
     runs = every_model_ran(store)
     r = rec("escalate", "stagnation", to_tier=2)
-    proposal = StrategistBrain().propose(context(store, ppg, configs, tier=2, r=r))
-    assert proposal == StrategistBrain().propose(
+    proposal = StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=2, r=r))
+    assert proposal == StrategistBrain(tier1_share=0).propose(
         context(store, ppg, configs, tier=2, r=r)
     )  # same file, same answer
     best = runs["resnet1d"]
@@ -337,10 +338,10 @@ def test_tier2_writes_a_variant_of_the_best_run_that_composes(tmp_path: Path, co
     store.record_run(
         store.claim_next(CID).run.run_id, "completed", artifacts=arts, trusted=honest_trusted(arts)
     )
-    between = StrategistBrain().propose(context(store, ppg, configs, tier=2, r=r))
+    between = StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=2, r=r))
     assert between.tier in (1, 2) and "search:" in between.rationale
     record(store, dict(between.overrides), value=5.03, tier=between.tier)
-    rung = StrategistBrain().propose(context(store, ppg, configs, tier=2, r=r))
+    rung = StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=2, r=r))
     assert rung.overrides["trainer"] == "default_warm_cosine" and rung.tier == 2
     assert "trainers/default_warm_cosine.yaml" in generated(configs)
     trainer = compose(ppg.experiment, [f"{k}={v}" for k, v in rung.overrides.items()], configs).config[
@@ -355,7 +356,7 @@ def test_tier3_generates_validates_and_registers_a_new_architecture(
     store = open_campaign(tmp_path, ppg, tier=3)
     runs = every_model_ran(store)
     r = rec("escalate", "stagnation", to_tier=3)
-    proposal = StrategistBrain().propose(context(store, ppg, configs, tier=3, r=r))
+    proposal = StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=3, r=r))
     name = architecture_name(CID, 1)
     assert proposal.tier == 3 and proposal.model_ref == name == proposal.overrides["model"]
     assert proposal.overrides == {"model": name, "trainer.lr": 0.002, "trainer.batch_size": 32}
@@ -369,11 +370,11 @@ def test_tier3_generates_validates_and_registers_a_new_architecture(
     assert "Every known model has run (best val/mae: mlp 8, cnn1d 6, resnet1d 5)" in proposal.rationale
     text = source.read_bytes()
     assert (
-        StrategistBrain().propose(context(store, ppg, configs, tier=3, r=r)) == proposal
+        StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=3, r=r)) == proposal
     )  # resume: same bytes
     assert source.read_bytes() == text
     record(store, dict(proposal.overrides), value=4.9, tier=3, model_ref=name)
-    second = StrategistBrain().propose(context(store, ppg, configs, tier=3, r=r))
+    second = StrategistBrain(tier1_share=0).propose(context(store, ppg, configs, tier=3, r=r))
     assert second.model_ref == architecture_name(CID, 2)  # a second escalation gets a new architecture
     assert (configs / "generated" / "models" / f"{second.model_ref}.py").read_bytes() != text
     assert runs["resnet1d"].id not in (second.parent_id, proposal.parent_id)

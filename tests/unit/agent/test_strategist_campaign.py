@@ -143,7 +143,9 @@ def test_a_stagnating_campaign_climbs_to_a_generated_architecture(uninterrupted)
         assert p.rationale and (p.tier == 1 or escalated[p.tier] <= p.created_at)
     first_arch = next(p for p in proposals if p.tier == 3)
     assert first_arch.model_ref and first_arch.overrides["model"] == first_arch.model_ref
-    assert validate_path(configs / "generated" / "models" / f"{first_arch.model_ref}.py").accepted
+    own = configs.parent / "runs" / CID / "generated"  # agent output lives with the campaign's runs
+    assert validate_path(own / "models" / f"{first_arch.model_ref}.py").accepted
+    assert not (configs / "generated").exists()  # configs/ holds only what the project ships
     variant = next(p for p in proposals if p.tier == 2)
     assert variant.parent_id is not None and variant.lineage == store.get_proposal(variant.parent_id).lineage
     best = store.best_runs("val/mae", "min", campaign_id=CID, k=1)[0]
@@ -168,10 +170,11 @@ def test_crash_between_writing_a_file_and_storing_the_proposal(tmp_path: Path) -
         _runner(store, configs, tmp_path, Launcher(), brain).resume(CID)
     assert brain.lost is not None
     ctx, lost = brain.lost
-    files = {p: p.read_bytes() for p in (configs / "generated").rglob("*.*")}
+    own = tmp_path / "runs" / CID / "generated"
+    files = {p: p.read_bytes() for p in own.rglob("*.*")}
     assert files and all(p.tier == 1 for p in store.proposals(CID))  # on disk, but not in the store
     assert StrategistBrain().propose(ctx) == lost  # asked again in the same state: the same move
-    assert {p: p.read_bytes() for p in (configs / "generated").rglob("*.*")} == files  # rewritten identically
+    assert {p: p.read_bytes() for p in own.rglob("*.*")} == files  # rewritten identically
 
 
 def test_crash_after_an_escalation_resumes_to_the_same_campaign(tmp_path: Path, uninterrupted) -> None:
