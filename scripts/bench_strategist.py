@@ -1,7 +1,7 @@
 """Strategist vs plain Optuna TPE vs random search: same goals, spaces, budgets and harness.
 
     .venv/bin/python scripts/bench_strategist.py [--goals ppg:hr_optimize ecg:rhythm_baseline ...]
-        [--budgets 12 24] [--seeds 0 1 2 3 4] [--epochs N] [--executor host|sandbox]
+        [--budgets 12 24] [--seeds 0 1 2 3 4] [--epochs N] [--executor host|local|ray]
         [--warm-seeds 0 1 2] [--out runs-bench] [--json FILE]
 
 Each (goal, budget, brain, seed) is a real campaign through CampaignRunner with its own store;
@@ -43,7 +43,6 @@ from sentinel.agent.brains._tiers import tier_report, tier_report_text
 from sentinel.agent.brains.strategist import StrategistBrain
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
 from sentinel.agent.goals import load_goal
-from sentinel.agent.launch import launch_run
 from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.paths import CONFIGS_DIR
 
@@ -94,14 +93,17 @@ def make_brain(label: str) -> Brain:
     return StrategistBrain() if label == "strategist" else PlainSearchBrain(label)
 
 
-def make_launcher(executor: str, extra: tuple[str, ...]):
-    """The launch seam with `extra` overrides appended to every run of every brain."""
+def make_launcher(executor: str, extra: tuple[str, ...], ray_address: str | None = None):
+    """The launch seam with `extra` overrides appended to every run of every brain: `host` (a
+    host subprocess, for tuning), or an executor of the product (`local`, `ray`)."""
     if executor == "host":
         from _host_launch import host_launcher
 
         base = host_launcher()
     else:
-        base = launch_run
+        from sentinel.agent.executors import make_executor
+
+        base = make_executor("local" if executor == "sandbox" else executor, ray_address).launch
 
     def launch(request, on_progress=None):
         return base(replace(request, overrides=(*request.overrides, *extra)), on_progress=on_progress)
@@ -251,12 +253,13 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--warm-seeds", nargs="*", type=int, default=[])
     parser.add_argument("--epochs", type=int, default=None, help="trainer.epochs for every run (short runs)")
-    parser.add_argument("--executor", choices=("host", "sandbox"), default="sandbox")
+    parser.add_argument("--executor", choices=("host", "local", "sandbox", "ray"), default="local")
+    parser.add_argument("--ray-address", default=None, help="--executor ray: the cluster's head")
     parser.add_argument("--out", type=Path, default=Path("runs-bench"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     extra = (f"trainer.epochs={args.epochs}",) if args.epochs else ()
-    launcher = make_launcher(args.executor, extra)
+    launcher = make_launcher(args.executor, extra, args.ray_address)
     args.out.mkdir(parents=True, exist_ok=True)
     report: list[str] = [
         f"executor {args.executor}, epochs {args.epochs or 'experiment default'}, seeds {args.seeds}, "
