@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sentinel.agent.errors import BadInput
 from sentinel.agent.executors._base import NodeRefused
 from sentinel.agent.executors._transfer import NodeReport, pack_run
 
@@ -78,22 +79,67 @@ def _clean_stale(root: Path) -> None:
             continue
 
 
-def run_on_node(request: Any, model_source: bytes | None, head_tag: str, config_sha256: str) -> NodeReport:
+MAX_GENERATED_FILES, MAX_GENERATED_BYTES = 2000, 16 * 1024 * 1024
+
+
+def generated_tree(root: Path | None) -> dict[str, bytes]:
+    """The campaign's generated entries (`<root>/generated/**`, regular files only) as relative
+    path -> bytes, bounded: a node composes the run from exactly what the head composed."""
+    if root is None or not (Path(root) / "generated").is_dir():
+        return {}
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted((Path(root) / "generated").rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        total += len(data)
+        if len(files) >= MAX_GENERATED_FILES or total > MAX_GENERATED_BYTES:
+            raise BadInput(f"the campaign's generated folder under {root} is too large to send to a node")
+        files[path.relative_to(root).as_posix()] = data
+    return files
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts or relative.parts[:1] != ("generated",):
+            raise NodeRefused(f"a generated entry path from the head is not inside generated/: {name!r}")
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def run_on_node(
+    request: Any,
+    model_source: bytes | None,
+    head_tag: str,
+    config_sha256: str,
+    generated: dict[str, bytes] | None = None,
+) -> NodeReport:
     """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body)."""
     from sentinel.agent.configs import compose
     from sentinel.agent.launch import launch_run
     from sentinel.sandbox.paths import CONFIGS_DIR
 
     runtime_tag = _check_image(head_tag)
-    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)
-    if resolved.sha256 != config_sha256:
-        raise NodeRefused(f"the config this node composes for run {request.run_id} differs from the head's")
     root = node_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     _clean_stale(root)
     work = Path(tempfile.mkdtemp(prefix=f"{request.run_id}-", dir=root))
     (work / ".owner").write_text(str(os.getpid()))
     try:
+        generated_root = None
+        if generated:
+            generated_root = work / "campaign"
+            _write_tree(generated_root, generated)
+        resolved = compose(
+            request.experiment, list(request.overrides), CONFIGS_DIR, generated_root=generated_root
+        )
+        if resolved.sha256 != config_sha256:
+            raise NodeRefused(
+                f"the config this node composes for run {request.run_id} differs from the head's"
+            )
         model_file = None
         if model_source is not None and request.model_file is not None:
             model_file = work / "model" / Path(request.model_file).name  # its stem names the module
@@ -103,7 +149,12 @@ def run_on_node(request: Any, model_source: bytes | None, head_tag: str, config_
             request.data_dir if request.data_dir is not None and Path(request.data_dir).is_dir() else None
         )
         local = replace(
-            request, out_dir=work / "run", model_file=model_file, runtime_image=runtime_tag, data_dir=data_dir
+            request,
+            out_dir=work / "run",
+            model_file=model_file,
+            runtime_image=runtime_tag,
+            data_dir=data_dir,
+            generated_root=generated_root,
         )
         started = time.monotonic()
         outcome = launch_run(local)

@@ -148,7 +148,7 @@ class RayExecutor(Executor):
 
         from sentinel.agent.configs import compose
         from sentinel.agent.executors._transfer import receive
-        from sentinel.agent.executors.node import run_on_node
+        from sentinel.agent.executors.node import generated_tree, run_on_node
         from sentinel.agent.launch import _read_model_file, new_run_id
         from sentinel.sandbox.paths import CONFIGS_DIR, RUNS_DIR
         from sentinel.sandbox.spec import parse_size
@@ -158,7 +158,10 @@ class RayExecutor(Executor):
         out_dir = request.out_dir or RUNS_DIR / request.campaign / run_id
         if out_dir.exists() and any(out_dir.iterdir()):
             raise BadInput(f"output folder {out_dir} already exists and is not empty")
-        resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR)  # bad input: here
+        generated = generated_tree(request.generated_root)  # the campaign's tier-2/3 entries
+        resolved = compose(  # bad input fails here, on the head
+            request.experiment, list(request.overrides), CONFIGS_DIR, generated_root=request.generated_root
+        )
         model_source = None
         if request.model_file is not None:
             model_source = _read_model_file(request.model_file)[2].encode()
@@ -176,6 +179,7 @@ class RayExecutor(Executor):
             model_source,
             self._head_tag(request.runtime_image),
             resolved.sha256,
+            generated,
         )
         try:
             report = ray.get(ref)

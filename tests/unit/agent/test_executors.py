@@ -205,3 +205,26 @@ def test_a_node_starts_only_when_doctor_is_green(monkeypatch):
     with pytest.raises(EngineUnavailable, match="doctor` is not green here \\(runtime image: missing\\)"):
         cluster.start_node(None)
     assert started == []  # no `ray start`: the node never advertises sentinel_docker
+
+
+def test_a_campaigns_generated_entries_travel_to_the_node_bounded_and_inside_generated(tmp_path):
+    """Tier-2/3 runs compose from the campaign's own generated folder: the node gets exactly
+    those files, and refuses a path from the head that would land outside generated/."""
+    from sentinel.agent.executors._base import NodeRefused
+    from sentinel.agent.executors.node import _write_tree, generated_tree
+
+    root = tmp_path / "campaign"
+    (root / "generated" / "models").mkdir(parents=True)
+    (root / "generated" / "models" / "m_wide.py").write_text("# model\n")
+    (root / "generated" / "trainers").mkdir()
+    (root / "generated" / "trainers" / "t1.yaml").write_text("lr: 0.1\n")
+    (root / "generated" / "link.yaml").symlink_to(root / "generated" / "trainers" / "t1.yaml")
+    tree = generated_tree(root)
+    assert tree == {"generated/models/m_wide.py": b"# model\n", "generated/trainers/t1.yaml": b"lr: 0.1\n"}
+    assert generated_tree(None) == {} and generated_tree(tmp_path / "none") == {}
+    node = tmp_path / "node"
+    _write_tree(node, tree)
+    assert (node / "generated" / "trainers" / "t1.yaml").read_bytes() == b"lr: 0.1\n"
+    for bad in ("../escape.yaml", "/abs.yaml", "configs/x.yaml"):
+        with pytest.raises(NodeRefused):
+            _write_tree(node, {bad: b"x"})
