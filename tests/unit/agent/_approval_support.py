@@ -93,14 +93,32 @@ def no_engine(monkeypatch=None) -> None:
     def reap(engine: object) -> list:
         return []
 
-    def engine(*args: object, **kwargs: object) -> None:
-        return None
-
     if monkeypatch is None:
-        run_mod.reap_orphans, engine_mod.Engine = reap, engine  # type: ignore[assignment]
+        run_mod.reap_orphans, engine_mod.Engine = reap, EmptyEngine  # type: ignore[assignment]
     else:
         monkeypatch.setattr(run_mod, "reap_orphans", reap)
-        monkeypatch.setattr(engine_mod, "Engine", engine)
+        monkeypatch.setattr(engine_mod, "Engine", EmptyEngine)
+
+
+class EmptyEngine:
+    """An engine with no containers and no images: the transport seam, faked."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        return None
+
+    def ping(self) -> bool:
+        return True
+
+    def containers_with_label(self, label: str) -> list[str]:
+        return []
+
+    def container_info(self, container_id: str) -> None:
+        return None
+
+    def image_labels(self, ref: str) -> dict[str, str]:
+        from sentinel.sandbox.errors import SandboxError
+
+        raise SandboxError(f"no image {ref}")
 
 
 def goal(runs: int = 2, target: float | None = None) -> CampaignGoal:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from _approval_support import EmptyEngine
 from _support import honest_trusted
 
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
@@ -85,27 +86,6 @@ def _no_engine(monkeypatch):
 
     monkeypatch.setattr(run_mod, "reap_orphans", lambda engine: [])
     monkeypatch.setattr(engine_mod, "Engine", EmptyEngine)
-
-
-class EmptyEngine:
-    """An engine with no containers and no images: the transport seam, faked."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        return None
-
-    def ping(self) -> bool:
-        return True
-
-    def containers_with_label(self, label: str) -> list[str]:
-        return []
-
-    def container_info(self, container_id: str) -> None:
-        return None
-
-    def image_labels(self, ref: str) -> dict[str, str]:
-        from sentinel.sandbox.errors import SandboxError
-
-        raise SandboxError(f"no image {ref}")
 
 
 def _runner(store, brain, launcher, tmp_path, approval: ApprovalHook | None = None) -> CampaignRunner:
