@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from _support import honest_trusted
 from conftest import _missing
 
 from sentinel.agent.dashboard import write_dashboard
@@ -137,6 +138,7 @@ class Campaign:
             status,
             reason=reason,
             artifacts=artifacts,
+            trusted=honest_trusted(artifacts),
             duration_s=seconds,
             isolation="runc",
             out_dir=str(folder),
