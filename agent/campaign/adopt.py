@@ -266,6 +266,8 @@ def recover_attempts(
         if found is None:
             started[stale.run_id] = container_started(engine, stale.run_id, attempt_dir)
             continue
+        if found.source != "run.json":  # the exit note and the container go next: keep the facts
+            _persist_trained(found, stale.run_id, attempt_dir, digest, run.proposal.config_sha256)
         _release_leftovers(engine, stale.run_id)  # copied already; the evaluation needs the names
         if sandbox is not None and found.trusted is None and found.status in {"completed", "diverged"}:
             found = evaluate_adopted(engine, found, stale.run_id, attempt_dir, sandbox)
@@ -289,6 +291,31 @@ def recover_attempts(
         note(f"cleaned up {len(reaped)} container(s), image(s) or volume(s) left by dead processes")
     for stale, action in store.recover_stale(campaign_id=campaign_id, started=started):
         note(f"run {stale.run_id} was interrupted ({stale.cause}); {action}")
+
+
+def _persist_trained(
+    found: Adopted, run_id: str, attempt_dir: Path, digest: str, config_sha256: str | None
+) -> None:
+    """run.json at stage `trained` for an attempt adopted from an exit note or the engine's
+    record, written before those go: a host killed during the evaluation that follows leaves a
+    trace the next resume adopts again, instead of training a third time."""
+    record = {
+        "run_id": run_id,
+        "status": found.status,
+        "reason": found.reason,
+        "exit_code": found.exit_code,
+        "oom_killed": False,
+        "timed_out": False,
+        "seconds": found.seconds,
+        "image": found.image,
+        "isolation": found.isolation,
+        "approval_digest": digest,
+        "config_sha256": config_sha256 or _sha256(attempt_dir / "config.yaml"),
+        "stage": "trained",
+    }
+    tmp = attempt_dir / "run.json.tmp"
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    tmp.replace(attempt_dir / "run.json")
 
 
 def evaluate_adopted(

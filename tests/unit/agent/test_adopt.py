@@ -153,3 +153,25 @@ def _fake_engine(monkeypatch):
 
     monkeypatch.setattr(run_mod, "reap_orphans", lambda engine: [])
     monkeypatch.setattr(engine_mod, "Engine", EmptyEngine)
+
+
+def test_an_attempt_adopted_from_its_exit_note_leaves_a_run_json_for_the_next_resume(tmp_path):
+    """The exit note and the container go once adopted; a host killed during the evaluation that
+    follows must still find the attempt next time (chaos seed 7 trained a proposal twice)."""
+    import dataclasses
+
+    from sentinel.agent.campaign.adopt import _persist_trained
+
+    store = FeedbackStore(tmp_path / "f.db")
+    campaign, run_id = _killed_after_training(store, tmp_path, "trained")
+    run = store.get_run(run_id)
+    attempt = tmp_path / "runs" / campaign / run_id
+    digest = approval_digest(store, run.proposal)
+    before = adopt_finished(EmptyEngine(), run_id, attempt, digest)
+    assert before is not None
+    (attempt / "run.json").unlink()  # as if it had been adopted from an exit note instead
+    assert adopt_finished(EmptyEngine(), run_id, attempt, digest) is None
+    _persist_trained(dataclasses.replace(before, source="exit note"), run_id, attempt, digest, None)
+    again = adopt_finished(EmptyEngine(), run_id, attempt, digest)
+    assert again is not None and again.status == before.status == "completed"
+    assert again.trusted is None and again.exit_code == 0  # not evaluated yet: evaluated on resume
