@@ -20,14 +20,14 @@ from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run
 from sentinel.monitor.bench.executor import RUN_STATUSES, RunOutcome, RunRequest
 from sentinel.monitor.status import read_events
 from sentinel.sandbox.artifacts import EVENTS_FILE, SummaryPoint
-from sentinel.sandbox.errors import EngineUnavailable, ImageUnavailable, SandboxError
+from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
 from sentinel.sandbox.spec import ISOLATIONS, RUN_ID_PATTERN
 
 __all__ = ["BENCH_CAMPAIGN", "SandboxExecutor", "bench_run_id", "outcome_from_launch"]
 
 BENCH_CAMPAIGN = "monitor-bench"  # the campaign label on every bench image and container
 # The machine, not the run, is at fault: every later run would fail too, so the bench stops.
-ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable)
+ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable, DataUnavailable)
 
 Launcher = Callable[[LaunchRequest], LaunchOutcome]
 

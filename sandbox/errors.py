@@ -25,6 +25,12 @@ class ImageUnavailable(SandboxError):
     exit_code = 3
 
 
+class DataUnavailable(SandboxError):
+    """The prepared data (or its held-out targets) is missing or unreadable on this machine."""
+
+    exit_code = 3
+
+
 class BadRunInput(SandboxError):
     """The run request is wrong (missing model file, bad limit); nothing was started."""
 

@@ -27,6 +27,7 @@ from types import MappingProxyType
 import numpy as np
 
 from sentinel.sandbox.data._store import TEST_INPUTS, TEST_TARGETS, heldout_dir
+from sentinel.sandbox.errors import DataUnavailable
 
 __all__ = ["Targets", "TrustedMetrics", "compare", "load_targets", "score"]
 
@@ -71,7 +72,18 @@ class Targets:
 
 
 def load_targets(data_dir: Path, dataset: str) -> Targets:
-    """Targets for `dataset` from the host's data folder and its held-out sibling."""
+    """Targets for `dataset` from the host's data folder and its held-out sibling; a folder that
+    lacks them (prepared by an older Sentinel) is DataUnavailable (exit 3), with the fix."""
+    try:
+        return _load_targets(Path(data_dir), dataset)
+    except (OSError, KeyError, ValueError) as err:
+        raise DataUnavailable(
+            f"the held-out targets of {dataset!r} cannot be read ({type(err).__name__}); "
+            "run `sentinel data prepare` (or `sentinel doctor --fix`)"
+        ) from None
+
+
+def _load_targets(data_dir: Path, dataset: str) -> Targets:
     folder = Path(data_dir) / dataset
     meta = json.loads((folder / "meta.json").read_text())
     task = str(meta["task"])

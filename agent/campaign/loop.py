@@ -28,11 +28,11 @@ from sentinel.agent.errors import AgentError, BadInput
 from sentinel.agent.executors import RunLost
 from sentinel.agent.goals import CampaignGoal, parse_goal
 from sentinel.agent.store import Claim, FeedbackStore, ProposalRecord, RunRecord
-from sentinel.sandbox.errors import EngineUnavailable, ImageUnavailable, SandboxError
+from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
 
 HEARTBEAT_S = 5.0
 MAX_PROPOSALS_PER_RUN = 3  # rejected proposals cost no compute, but a loop of them must end
-ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable)
+ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable, DataUnavailable)
 
 
 class LoopEvents(Protocol):

@@ -52,3 +52,13 @@ def test_compare_accepts_float_noise_and_names_a_forged_claim() -> None:
     assert "non-finite" in compare({"val/loss": None}, trusted, 100)  # type: ignore[operator]
     assert compare({"val/loss": None}, {"loss": float("nan")}, 100) is None
     assert compare({"val/other": 3.0}, trusted, 100) is None  # nothing the host can check
+
+
+def test_a_data_folder_without_held_out_targets_is_an_environment_problem(tmp_path) -> None:
+    from sentinel.sandbox.errors import DataUnavailable
+    from sentinel.sandbox.scoring import load_targets
+
+    (tmp_path / "data" / "digits").mkdir(parents=True)  # an older layout: no data.heldout/
+    with pytest.raises(DataUnavailable, match="sentinel data prepare") as err:
+        load_targets(tmp_path / "data", "digits")
+    assert err.value.exit_code == 3
