@@ -357,7 +357,10 @@ def reap_orphans(engine: Engine) -> list[str]:
             continue  # removed meanwhile, or still in use by a container being removed
         reaped.append(run_id)
     for run_id in leftover_volumes():
-        if run_id.endswith((".owner", ".exit", ".exit.tmp")):
+        if run_id.endswith(".owner"):
+            _reap_stray_owner(run_id.removesuffix(".owner"))
+            continue
+        if run_id.endswith((".exit", ".exit.tmp")):
             continue
         owner_file = _owner_file(run_id)
         owner = owner_file.read_text().strip() if owner_file.exists() else ""
@@ -371,6 +374,20 @@ def reap_orphans(engine: Engine) -> list[str]:
         exit_note(run_id).unlink(missing_ok=True)
         reaped.append(run_id)
     return sorted(set(reaped))
+
+
+def _reap_stray_owner(volume: str) -> None:
+    """An owner file whose volume is gone (its process was killed between unmounting and letting
+    go) is removed once that process is dead; a live owner's file is its claim and stays."""
+    owner_file = _owner_file(volume)
+    if (VOLUMES_DIR / volume).exists() or (VOLUMES_DIR / f"{volume}.img").exists():
+        return  # the volume itself is handled (with this file) by the loop above
+    try:
+        owner = owner_file.read_text().strip()
+    except OSError:
+        return
+    if not (owner.isdigit() and _pid_alive(int(owner))):
+        owner_file.unlink(missing_ok=True)
 
 
 def write_run_record(result: RunResult, extra: dict[str, Any]) -> None:
