@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sentinel.sandbox.runtime.__main__ import _read_config, cpu_budget
+from sentinel.sandbox.runtime.__main__ import _THREAD_VARS, _read_config, cpu_budget
 from sentinel.sandbox.runtime.loader import build_model, load_dataset
 from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
 from sentinel.sandbox.runtime.supervisor import make_undumpable
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     make_undumpable()
     args = _parse(argv)
     threads = cpu_budget()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     try:
         config = validate_config(load_yaml(_read_config(args.config)))
