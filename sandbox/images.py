@@ -33,7 +33,7 @@ from sentinel.sandbox.paths import CACHE_DIR, IMAGES_DIR, PROJECT_ROOT
 BASE_REPO, RUNTIME_REPO, RUN_REPO = "sentinel-base", "sentinel-runtime", "sentinel-run"
 LOCK_FILE = "runtime-lock.txt"
 BASE_RECIPE = ("runtime-lock.txt", "bootstrap-rootfs.sh", "Dockerfile.base")
-WHEEL_SOURCES = ("agent", "sandbox", "monitor", "validator")
+WHEEL_SOURCES = ("agent", "sandbox", "monitor", "validator", "contract")
 WHEEL_SUFFIXES = {".py", ".json", ".sql", ".yaml"}
 LABEL_PREFIX = "io.sentinel."
 

@@ -11,16 +11,16 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
+from sentinel.contract.records import RunArtifacts, RunResult
+from sentinel.sandbox.artifacts import copy_artifacts
 from sentinel.sandbox.engine import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, Engine
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
 from sentinel.sandbox.images import RUN_REPO
-from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.sandbox.spec import RunSpec
 from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
 
@@ -35,40 +35,6 @@ KILLED_EXIT_CODES = {137, 143}  # SIGKILL / SIGTERM from outside, without the OO
 
 OnPoll = Callable[[Path], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    run_id: str
-    status: str  # completed | diverged | failed | timeout | oom | killed | artifact_rejected
-    reason: str  # Sentinel's own wording
-    exit_code: int | None
-    oom_killed: bool
-    timed_out: bool
-    isolation: str
-    image: str
-    seconds: float
-    out_dir: Path
-    log_tail: str
-    artifacts: RunArtifacts | None
-    trusted: TrustedMetrics | None = None  # the host's own scores (sandbox/evaluation.py)
-
-    def to_json(self) -> dict[str, Any]:
-        skip = {"artifacts", "log_tail", "trusted"}
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
-        data["out_dir"] = str(self.out_dir)
-        if self.trusted is not None:
-            data["trusted"] = self.trusted.to_json()
-        summary = self.artifacts.summary if self.artifacts is not None else None
-        for name in ("best", "final"):
-            point = getattr(summary, name, None) if summary is not None else None
-            if point is not None:
-                data[name] = {"epoch": point.epoch, "step": point.step, **_finite_or_none(point.values)}
-        return data
-
-
-def _finite_or_none(values: Any) -> dict[str, float | None]:
-    return {k: (v if v == v else None) for k, v in values.items()}  # NaN -> null in JSON
 
 
 def _status_from_observation(exit_code: int | None, oom: bool, timed_out: bool) -> tuple[str, str]:

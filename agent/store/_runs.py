@@ -26,11 +26,11 @@ from sentinel.agent.store._values import (
     numbers_json,
 )
 from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
 
 if TYPE_CHECKING:
     from sentinel.agent.launch import LaunchOutcome
-    from sentinel.sandbox.artifacts import RunArtifacts
+    from sentinel.contract.records import RunArtifacts
 
 __all__ = ["RunsMixin"]
 
