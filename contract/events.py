@@ -29,7 +29,6 @@ from sentinel.contract import vocabulary as vocab
 __all__ = [
     "MAX_KEYS",
     "MAX_LINE_BYTES",
-    "MAX_STEP",
     "OUTCOME_CODES",
     "EventError",
     "check_event",
@@ -44,7 +43,6 @@ __all__ = [
 OUTCOME_CODES = {name: float(code) for code, name in enumerate(vocab.OUTCOMES, start=1)}
 MAX_LINE_BYTES = 4096  # a record is a few hundred bytes; anything longer is not ours
 MAX_KEYS = 32  # per numeric mapping
-MAX_STEP = 2**53 - 1  # an exact integer in every JSON reader
 _FIELDS = ("kind", "step", "anomaly", "action", "evidence", "params")
 _REQUIRED = ("step", "anomaly", "evidence", "action", "params")
 
@@ -55,11 +53,12 @@ class EventError(ValueError):
 
 
 def clean_numbers(values: Mapping[str, float]) -> dict[str, float]:
-    """Keep finite numbers only: what a decision records is what it measured."""
+    """Keep numbers an artifact can hold (finite, within float32 range) and drop the rest, so a
+    built record reads back exactly as built."""
     out: dict[str, float] = {}
     for key, value in values.items():
         number = float(value)
-        if math.isfinite(number):
+        if math.isfinite(number) and abs(number) <= vocab.FLOAT32_MAX:
             out[key] = number
     return out
 
@@ -117,8 +116,8 @@ def check_event(obj: Any) -> dict[str, Any]:
     step = obj["step"]
     if type(step) is not int:
         raise EventError(": field 'step' is not an integer")
-    if not 0 <= step <= MAX_STEP:
-        raise EventError(f": field 'step' is outside 0..{MAX_STEP}")
+    if not 0 <= step <= vocab.MAX_STEP:
+        raise EventError(f": field 'step' is outside 0..{vocab.MAX_STEP}")
     record = {
         "kind": _one_of(obj.get("kind", vocab.DEFAULT_EVENT_KIND), "kind", vocab.EVENT_KINDS),
         "step": step,

@@ -81,6 +81,10 @@ EVIDENCE_NAME = re.compile(r"[a-z][a-z0-9_]{0,23}(?:/[a-z][a-z0-9_]{0,23})?", re
 #: writers write anything beyond it as null and the reader rejects it.
 FLOAT32_MAX = 3.4028234663852886e38
 
+#: The largest step (and the reader's default bound) an artifact line may name: a run with the
+#: registry's largest `max_steps` stays far below it.
+MAX_STEP = 10**9
+
 #: Names of folder entries that may appear in rejections and in `RunArtifacts.files`.
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 
@@ -93,6 +97,7 @@ __all__ = [
     "FAULT_KINDS",
     "FILE_NAME",
     "FLOAT32_MAX",
+    "MAX_STEP",
     "METRIC_NAME",
     "OUTCOMES",
     "RUN_STATUSES",

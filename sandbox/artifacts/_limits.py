@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from sentinel.contract.vocabulary import FLOAT32_MAX
+from sentinel.contract.vocabulary import FLOAT32_MAX, MAX_STEP
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -41,7 +41,7 @@ class ArtifactLimits:
     max_json_containers: int = 8  # objects + arrays per JSON document; also bounds nesting
     max_keys: int = 64  # keys per JSON object
     max_abs_float: float = FLOAT32_MAX
-    max_step: int = 10**9
+    max_step: int = MAX_STEP
     max_epoch: int = 10**6
     max_tail_read_bytes: int = 1 * MiB  # MetricsTail reads at most this much per poll
 
