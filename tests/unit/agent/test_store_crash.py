@@ -17,7 +17,7 @@ import pytest
 
 from sentinel.agent.goals import load_goal
 from sentinel.agent.store import CampaignBusy, FeedbackStore, StateConflict
-from sentinel.agent.store._process import Owner, is_alive, start_marker, this_process
+from sentinel.sandbox.process import Owner, is_alive, start_marker, this_process
 
 PRELUDE = """
 import sys
