@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,21 @@ def test_the_runtime_imports_no_host_package(path: Path) -> None:
         else:
             top = module.split(".")[0]
             assert top not in HOST_LIBRARIES[:-1], f"{path.relative_to(ROOT)} imports {module}"
+
+
+PACKAGES = ("sentinel.contract", "sentinel.sandbox", "sentinel.sandbox.artifacts", "sentinel.monitor")
+
+
+@pytest.mark.parametrize("package", [*PACKAGES, "sentinel.validator"])
+def test_packages_state_their_public_names_and_each_resolves(package: str) -> None:
+    module = importlib.import_module(package)
+    assert module.__all__ and len(module.__all__) <= 20, "a small, deliberate public surface"
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+
+
+def test_the_sandbox_package_loads_no_engine_until_asked() -> None:
+    """The runtime (inside the container, no docker there) imports `sentinel.sandbox` first."""
+    code = "import sys, sentinel.sandbox, sentinel.sandbox.runtime.loader; print('docker' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
