@@ -58,7 +58,7 @@ from smolagents.utils import AgentGenerationError
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.brains._llm_proposal import ProposalDesk, run_training
 from sentinel.agent.brains._llm_text import prompts, render, render_task, scrub
-from sentinel.agent.errors import AgentError, BadInput
+from sentinel.agent.errors import BadInput, LLMUnavailable
 from sentinel.agent.tools import ToolContext, tools_for_tier
 
 __all__ = [
@@ -79,13 +79,6 @@ NO_KEY = "sentinel-no-key"  # what an OpenAI-compatible client sends to a local 
 _MODEL_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}")
 _SMOLAGENTS_PROMPTS = {"code": "code_agent.yaml", "tools": "toolcalling_agent.yaml"}
 _log = logging.getLogger(__name__)
-
-
-class LLMUnavailable(AgentError):
-    """The model cannot be reached or used (no client package, endpoint down, key refused): an
-    environment problem, so the campaign stays resumable once it is fixed."""
-
-    exit_code = 3
 
 
 # models ----------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sentinel.agent.errors import BundleInvalid, ReviewError, UnknownReview
 from sentinel.agent.review.bundle import folder_digest, read_seal
 from sentinel.agent.review.decision import ReviewDecision, read_decision
-from sentinel.agent.review.errors import BundleInvalid, ReviewError, UnknownReview
 from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml
 
 __all__ = ["BundleStatus", "bundle_folder", "find_bundle", "inspect", "list_bundles"]

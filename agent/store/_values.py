@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sentinel.agent.store.errors import BadRecord
+from sentinel.agent.errors import BadRecord
 
 __all__ = [
     "CAMPAIGN_STATES",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sentinel.agent.errors import BadInput
+from sentinel.agent.errors import ToolInputError
 
 if TYPE_CHECKING:
     from sentinel.agent.brains._base import CampaignContext
@@ -42,11 +42,6 @@ MAX_TEXT = 6000  # characters a tool returns at most: one tool call must not flo
 ENTRY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # agent-chosen entry names: lower case, file-safe
 TOOL_GROUPS = ("model", "trainer", "monitor")  # groups a tier-2 variant may derive from
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
-
-
-class ToolInputError(BadInput):
-    """A tool was called with an argument it cannot use; the message names the argument and the
-    accepted values, so a caller (or an LLM) can correct the call. Nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.launch import LaunchRequest, launch_run
 from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.paths import CONFIGS_DIR
@@ -24,9 +25,9 @@ pytestmark = pytest.mark.docker
 def test_store_approval_image_label_and_run_json_share_one_digest(engine, runtime_image, data_dir, tmp_path):
     labels: dict[str, dict[str, str]] = {}
 
-    def keep_and_read_labels(request: LaunchRequest, on_progress=None):
+    def keep_and_read_labels(resolved: ResolvedConfig, request: LaunchRequest, on_progress=None):
         outcome = launch_run(
-            dataclasses.replace(request, keep_image=True, trusted_evaluation=False), on_progress
+            resolved, dataclasses.replace(request, keep_image=True, trusted_evaluation=False), on_progress
         )
         tag = f"sentinel-run:{request.run_id}"
         labels[str(request.run_id)] = engine.image_labels(tag)
