@@ -26,6 +26,7 @@ __all__ = [
     "CampaignBusy",
     "CampaignPaused",
     "ConfigError",
+    "EntryExists",
     "EnvironmentProblem",
     "LLMUnavailable",
     "NodeRefused",
@@ -79,6 +80,10 @@ class LLMUnavailable(AgentError):
 class ToolInputError(BadInput):
     """A tool was called with an argument it cannot use; the message names the argument and the
     accepted values, so a caller (or an LLM) can correct the call. Nothing was written."""
+
+
+class EntryExists(ToolInputError):
+    """The entry name a tool was asked to write is taken by a different entry: choose another."""
 
 
 # executors ----------------------------------------------------------------------------------
