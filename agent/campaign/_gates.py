@@ -41,7 +41,8 @@ class Gates:
     ) -> None:
         self.store, self.approval, self.note = store, approval, note
         self.configs_dir, self.runs_dir = configs_dir, runs_dir
-        self._checked: dict[int, CheckedConfig] = {}  # proposal id -> its one check in this process
+        # proposal id -> its one check in this process (a retried attempt runs the same bytes)
+        self._checked: dict[int, CheckedConfig] = {}
 
     def validate(self, proposal: ProposalRecord) -> None:
         """proposed -> validated (with the config digest) or rejected_by_validator."""
@@ -102,9 +103,6 @@ class Gates:
                 f"(validated {str(proposal.config_sha256)[:12]}, now {checked.sha256[:12]})",
             )
         return checked
-
-    def forget(self, proposal_id: int) -> None:
-        self._checked.pop(proposal_id, None)
 
     def _check(self, proposal: ProposalRecord) -> CheckedConfig:
         return check_config(

@@ -183,7 +183,6 @@ class CampaignRunner:
         if claim is None:
             return
         checked = self._gates.before_run(claim.proposal)
-        self._gates.forget(claim.proposal.id)  # a requeued attempt is checked again
         if isinstance(checked, Refusal):  # record it, never launch
             self.store.record_run(claim.run.run_id, checked.status, reason=checked.reason)
             self.events.note(f"proposal {claim.proposal.seq} refused: {checked.reason}")
