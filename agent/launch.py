@@ -28,9 +28,9 @@ from sentinel.agent.errors import BadInput
 from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
 
 if TYPE_CHECKING:  # docker is imported only when a run is launched
+    from sentinel.contract.records import RunResult
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.images import ImageRef
-    from sentinel.sandbox.run import RunResult
 
 GENERATED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 MAX_MODEL_FILE_BYTES = 256 * 1024

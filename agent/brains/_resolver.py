@@ -12,7 +12,7 @@ from sentinel.agent.brains._view import Scalar
 from sentinel.agent.configs import compose
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import CHOICE_GROUPS
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS
 
 __all__ = ["Resolver"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sentinel.agent.configs.compose import ResolvedConfig, compose
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET
+from sentinel.contract.registry import GENERATED_TARGET
 
 if TYPE_CHECKING:
     from sentinel.validator import Report

@@ -25,7 +25,7 @@ from typing import Any
 from sentinel.agent.configs import CheckedConfig, ResolvedConfig, check_config, compose
 from sentinel.agent.review.bundle import Bundle
 from sentinel.agent.store import ProposalRecord
-from sentinel.sandbox.runtime.schema import dump_yaml
+from sentinel.contract.config import dump_yaml
 
 __all__ = ["build_bundle", "builtin_models_dir", "closest_model", "config_diff", "model_diff"]
 

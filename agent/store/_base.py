@@ -10,9 +10,9 @@ from typing import Any
 
 from sentinel.agent.errors import BadRecord, StateConflict, UnknownRecord
 from sentinel.agent.store._db import Database
-from sentinel.agent.store._process import this_process
 from sentinel.agent.store._records import CampaignRecord, ProposalRecord, RunRecord
 from sentinel.agent.store._values import check
+from sentinel.sandbox.process import this_process
 
 __all__ = ["StoreBase"]
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 from sentinel.agent.errors import BadRecord, CampaignBusy, StateConflict
 from sentinel.agent.store._base import StoreBase
-from sentinel.agent.store._process import Owner, is_alive, this_process
 from sentinel.agent.store._records import CampaignRecord, EscalationRecord, GoalSnapshot, frozen_json
 from sentinel.agent.store._values import (
     CAMPAIGN_STATES,
@@ -19,6 +18,7 @@ from sentinel.agent.store._values import (
     clean_text,
     numbers_json,
 )
+from sentinel.sandbox.process import Owner, is_alive, this_process
 
 __all__ = ["DEFAULT_STALE_S", "MAX_REASON", "CampaignsMixin"]
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from sentinel.agent.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._campaigns import DEFAULT_STALE_S
-from sentinel.agent.store._process import Owner, is_alive, this_process
 from sentinel.agent.store._records import Claim, ProposalRecord, StaleRun
 from sentinel.agent.store._values import (
     FINISHED_STATUSES,
@@ -26,11 +25,11 @@ from sentinel.agent.store._values import (
     finite,
     numbers_json,
 )
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
+from sentinel.sandbox.process import Owner, is_alive, this_process
 
 if TYPE_CHECKING:
-    from sentinel.sandbox.artifacts import RunArtifacts
-    from sentinel.sandbox.run import RunResult
+    from sentinel.contract.records import RunArtifacts, RunResult
 
 __all__ = ["RunsMixin"]
 

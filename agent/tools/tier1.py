@@ -30,7 +30,7 @@ from sentinel.agent.tools.records import (
     SearchSpaceReport,
     TunableParam,
 )
-from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS
+from sentinel.contract.registry import EXPERIMENT_NAME, TARGETS
 
 __all__ = [
     "check_drift",

@@ -17,7 +17,7 @@ from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, entries, load_entr
 from sentinel.agent.errors import BadInput
 from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name
 from sentinel.agent.tools.records import ModelRegistration, ModelSource
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS
 from sentinel.validator import (
     InvalidName,
     InvalidParams,

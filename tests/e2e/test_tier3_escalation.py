@@ -22,9 +22,9 @@ from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run, resolve_request
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import RunResult
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.run import RunResult
 
 pytestmark = pytest.mark.docker
 

@@ -76,7 +76,7 @@ def test_an_offline_approved_generated_model_carries_one_digest_from_bundle_to_i
     from sentinel.agent.campaign.approval import OfflineApproval
     from sentinel.agent.configs.compose import config_digest
     from sentinel.agent.review import folder_digest, read_files, record_decision
-    from sentinel.sandbox.runtime.schema import load_yaml
+    from sentinel.contract.config import load_yaml
 
     labels: dict[str, dict[str, str]] = {}
 

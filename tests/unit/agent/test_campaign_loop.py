@@ -18,10 +18,9 @@ from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.run import RunResult
-from sentinel.sandbox.scoring import TrustedMetrics
 
 
 class ListBrain(Brain):

@@ -27,8 +27,8 @@ from sentinel.agent.campaign.approval import OfflineApproval
 from sentinel.agent.configs.compose import config_digest
 from sentinel.agent.review import folder_digest, read_files, record_decision
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.config import load_yaml
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.runtime.schema import load_yaml
 
 compose_mod = sys.modules["sentinel.agent.configs.compose"]  # the package's `compose` is the function
 
