@@ -33,7 +33,8 @@ from sentinel.agent.goals._types import (
     SandboxSettings,
     Scalar,
 )
-from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS, Param
+from sentinel.contract.params import ConfigInvalid, check_param
+from sentinel.contract.registry import EXPERIMENT_NAME, TARGETS, Param
 
 __all__ = ["ADDRESS", "CHOICE_GROUPS", "GROUP_FOLDERS", "PART", "GoalSpec", "parse_goal"]
 
@@ -185,16 +186,10 @@ def _scalar(value: object, param: Param | None) -> Scalar:
     """One value for a key: a config name for a group, else a value the registry accepts."""
     if param is None:
         return _matching(CONFIG_NAME, "a config name like cnn1d")(value)
-    if param.kind == "bool":
-        return _flag(value)
-    if param.kind == "str":
-        if not isinstance(value, str) or (param.choices is not None and value not in param.choices):
-            allowed = ", ".join(param.choices or ("strings",))
-            raise _bad(f"must be one of {allowed}, got {_show(value)}")
-        return value
-    low = -math.inf if param.low is None else param.low
-    high = math.inf if param.high is None else param.high
-    return _within(low, high, integer=param.kind == "int")(value)
+    try:
+        return check_param("", value, param)  # the registry's one rule (contract.params)
+    except ConfigInvalid as err:
+        raise _bad(str(err).strip()) from None  # its line names the value; the path is ours
 
 
 def _inside(at: str, check: Callable[[], Any]) -> Any:
@@ -223,6 +218,9 @@ def _dimension(spec: object, param: Param | None) -> Range | Choices:
         if key not in spec:
             raise _bad("is required", f".{key}")
     low, high = (_inside(f".{k}", lambda k=k: _scalar(spec[k], param)) for k in ("low", "high"))
+    for key, bound in (("low", low), ("high", high)):
+        if bound is None:  # a nullable param (trainer.max_steps) may be null, a range's end may not
+            raise _bad("a range's end may not be null", f".{key}")
     log = _inside(".log", lambda: _flag(spec.get("log", False)))
     if low >= high:
         raise _bad(f"low must be below high (got low={low!r}, high={high!r})")

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from sentinel.contract.vocabulary import ACTIONS as ACTION_NAMES
 from sentinel.monitor.actions import ACTIONS, Action, ActionContext
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.loop import LoopControl
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
-from sentinel.sandbox.artifacts.vocabulary import ACTIONS as ACTION_NAMES
 
 from ._implementations import concrete_subclasses, registered_once
 

@@ -10,10 +10,10 @@ import math
 import numpy as np
 import pytest
 
+from sentinel.contract.vocabulary import ANOMALIES
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import DETECTORS, Detector, Finding
 from sentinel.monitor.signals import SignalWindow
-from sentinel.sandbox.artifacts.vocabulary import ANOMALIES
 
 from ._implementations import concrete_subclasses, registered_once
 
