@@ -9,8 +9,9 @@ logged in batches. Metric histories are the numbers of each run's metrics.jsonl,
 the hostile-input reader; non-finite points are left out. Exporting again replaces the same
 runs: earlier MLflow runs carrying the same `sentinel.run_id` tag are deleted first.
 
-`mlflow` is imported only when an export is asked for (it is slow to import), and a URI MLflow
-cannot use is one line of bad input (exit 2) before anything is written.
+`mlflow` is imported only when an export is asked for (it is slow to import). A URI of the wrong
+shape is one line of bad input (exit 2) before anything is written; a store that does not answer
+or lacks its driver is the environment (exit 3), also one line.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ BATCH_METRICS = 1000  # MLflow's log_batch limits per call
 BATCH_PARAMS = 100
 BATCH_TAGS = 100
 RUN_TAG = "sentinel.run_id"
+#: MLflow error codes that mean the store did not answer or failed (exit 3), not a bad request.
+UNREACHABLE = frozenset({"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE", "ENDPOINT_NOT_FOUND", "IO_ERROR"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,13 @@ def export_mlflow(
             _export_run(client, experiment_id, run, runs_dir)
     except MlflowException as err:
         first = (str(err.message).splitlines() or [""])[0][:200]
+        if err.error_code in UNREACHABLE:  # a server that does not answer, a store that fails
+            raise EnvironmentProblem(f"--mlflow-uri {tracking_uri[:60]}: {first}") from None
         raise BadInput(f"--mlflow-uri {tracking_uri[:60]}: MLflow refused: {first}") from None
-    except OSError as err:  # a server that does not answer, a disk that refuses
+    except ImportError as err:  # e.g. mysql:// without its SQLAlchemy driver
+        raise EnvironmentProblem(
+            f"--mlflow-uri {tracking_uri[:60]}: needs the Python package {err.name or err} (pip install it)"
+        ) from None
+    except OSError as err:  # a disk that refuses
         raise EnvironmentProblem(f"--mlflow-uri {tracking_uri[:60]}: {err.strerror or err}") from None
     return MlflowExport(experiment_id, name, len(runs), tracking_uri)

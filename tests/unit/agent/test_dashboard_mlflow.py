@@ -91,3 +91,15 @@ def test_a_folder_in_place_of_the_database_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="must be an existing folder"):
         export_mlflow(store, CAMPAIGN, f"sqlite:///{tmp_path}", runs)
     store.close()
+
+
+def test_a_server_that_does_not_answer_is_the_environment(tmp_path: Path, monkeypatch) -> None:
+    from sentinel.agent.errors import EnvironmentProblem
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    store, runs = build_campaign(tmp_path, hostile=False)
+    with pytest.raises(EnvironmentProblem, match=r"--mlflow-uri http://127\.0\.0\.1:9") as caught:
+        export_mlflow(store, CAMPAIGN, "http://127.0.0.1:9", runs)  # the discard port: nothing listens
+    assert "\n" not in str(caught.value)
+    store.close()
