@@ -62,66 +62,26 @@ class Shortcut:
     why: str
 
 
-SHORTCUTS = (
-    Shortcut(
-        name="lr_jump",
-        anomalies=tuple(ENTRY_RUNG),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=False,
-        skip_data=False,
-        why="the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
-        "before it jumped and keep that LR",
-    ),
-    Shortcut(
-        name="nan_streak",
-        anomalies=("nan",),
-        rung="rollback",
-        cuts=1,
-        during_cooldown=True,
-        skip_data=True,
-        why=f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
-    ),
-    Shortcut(
-        name="blow_up",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=2,
-        during_cooldown=True,
-        skip_data=False,
-        why="loss > divergence_start_ratio x the initial loss: updates made the model far worse than "
-        "untrained (clean runs stay under 2.8x), so the step was about a decade too large",
-    ),
-    Shortcut(
-        name="blow_up_after_progress",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=True,
-        skip_data=True,
-        why=f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR: "
-        "the LR is not the cause (a bad batch or gradient is), so go back, skip the batches since and "
-        "keep the schedule's LR; a second blow-up cuts as `blow_up` does",
-    ),
-    Shortcut(
-        name="worse_than_start",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=1,
-        during_cooldown=False,
-        skip_data=False,
-        why="the diverging loss gave back all the progress since the start (progress_lost >= 1)",
-    ),
-    Shortcut(
-        name="spike_streak",
-        anomalies=("loss_spike",),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=False,
-        skip_data=True,
-        why="spike_streak spikes in a row are not one bad batch but damaged weights",
-    ),
-)
+_ROWS: tuple[tuple[str, tuple[str, ...], int, bool, bool, str], ...] = (
+    # name, anomalies it answers, LR cuts, during a cooldown, skip the data since the snapshot, why
+    ("lr_jump", tuple(ENTRY_RUNG), 0, False, False, "the LR is > lr_jump_ratio x its recent median: "
+     "the LR is the cause, so go back to before it jumped and keep that LR"),
+    ("nan_streak", ("nan",), 1, True, True,
+     f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back"),
+    ("blow_up", ("divergence",), 2, True, False, "loss > divergence_start_ratio x the initial loss: "
+     "updates made the model far worse than untrained (clean runs stay under 2.8x), so the step was "
+     "about a decade too large"),
+    ("blow_up_after_progress", ("divergence",), 0, True, True,
+     f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR: the "
+     "LR is not the cause (a bad batch or gradient is), so go back, skip the batches since and keep the "
+     "schedule's LR; a second blow-up cuts as `blow_up` does"),
+    ("worse_than_start", ("divergence",), 1, False, False,
+     "the diverging loss gave back all the progress since the start (progress_lost >= 1)"),
+    ("spike_streak", ("loss_spike",), 0, False, True,
+     "spike_streak spikes in a row are not one bad batch but damaged weights"),
+)  # fmt: skip
+#: Every shortcut lands on the rollback rung: the evidence says the weights are already damaged.
+SHORTCUTS = tuple(Shortcut(name, anomalies, "rollback", *rest) for name, anomalies, *rest in _ROWS)
 _SHORTCUT = {s.name: s for s in SHORTCUTS}
 
 

@@ -9,11 +9,14 @@ of strings, `ArtifactLimits` for every bound.
     result = read_artifacts(run_dir)           # after the container exited
     if not result.accepted: status = "artifact_rejected"; reason = result.rejection
 
+    events = read_events_file(path)             # one monitor_events.jsonl, same rules
+
     tail = MetricsTail(artifact_dir)            # while it runs
     for record in tail.poll(): progress.update(record.step)
 """
 
 from sentinel.sandbox.artifacts import vocabulary
+from sentinel.sandbox.artifacts._events_file import read_events_file
 from sentinel.sandbox.artifacts._limits import (
     CHECKPOINT_FILE,
     DEFAULT_LIMITS,
@@ -69,5 +72,6 @@ __all__ = [
     "SummaryPoint",
     "copy_artifacts",
     "read_artifacts",
+    "read_events_file",
     "vocabulary",
 ]

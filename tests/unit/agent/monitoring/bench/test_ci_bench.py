@@ -6,7 +6,7 @@ clean run is left untouched. Uses the digits dataset, which prepares in a second
 import pytest
 from _support import CI_BENCH_CONDITIONS
 
-from sentinel.monitor.bench import HostSubprocessExecutor, parse_suite, run_suite
+from sentinel.agent.monitoring.bench import HostSubprocessExecutor, parse_suite, run_suite
 
 pytestmark = pytest.mark.slow
 

@@ -10,19 +10,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentinel.monitor.bench.space import (
-    SPLITS,
-    SpaceError,
-    load_space,
-    parse_space,
-    sample_space,
-    split_of,
-    suite_yaml,
-)
-from sentinel.monitor.bench.suite import parse_suite
+from sentinel.agent.monitoring.bench.sampling import sample_space, suite_yaml
+from sentinel.agent.monitoring.bench.space import SPLITS, SpaceError, load_space, parse_space, split_of
+from sentinel.agent.monitoring.bench.suite import parse_suite
 from sentinel.sandbox.runtime.schema import check_faults
 
-SPACE_FILE = Path(__file__).resolve().parents[4] / "configs" / "monitor" / "space.yaml"
+SPACE_FILE = Path(__file__).resolve().parents[5] / "configs" / "monitor" / "space.yaml"
 SPACE = load_space(SPACE_FILE)
 RAW = yaml.safe_load(SPACE_FILE.read_text())
 
@@ -63,7 +56,7 @@ def test_the_halves_never_share_a_setup(seed):
 def test_the_split_is_a_fixed_hash_and_about_half():
     import random
 
-    from sentinel.monitor.bench.space import _draw_setup
+    from sentinel.agent.monitoring.bench.sampling import _draw_setup
 
     rng = random.Random(0)
     setups = [_draw_setup(SPACE, rng) for _ in range(400)]

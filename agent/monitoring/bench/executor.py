@@ -2,32 +2,30 @@
 
 The harness only builds `RunRequest`s (an experiment plus dotted overrides that carry the seed,
 the faults and whether the monitor is on) and reads `RunOutcome`s, so the same suite can run
-as plain host subprocesses (here) or in the hardened container (the sandbox's executor).
-Whatever runs, its artifacts are read back as hostile input: bounded sizes, strict JSON,
-enumerated strings only.
+as plain host subprocesses (here) or in the hardened container (`sandbox_executor`). Whatever
+runs, its artifacts are read back by the sandbox's one hostile reader (`read_artifacts`), and
+both executors turn its typed records into an outcome with the same function, `outcome_of`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
-from sentinel.monitor.status import read_events
+from sentinel.sandbox.artifacts import MonitorEvent, RunArtifacts, SummaryPoint, read_artifacts
 
-__all__ = ["Executor", "HostSubprocessExecutor", "RunOutcome", "RunRequest", "read_summary"]
+__all__ = ["Executor", "HostSubprocessExecutor", "RunOutcome", "RunRequest", "outcome_of", "read_outcome"]
 
-RUN_STATUSES = ("completed", "diverged", "failed")
-MAX_SUMMARY_BYTES = 64 * 1024
+BENCH_STATUSES = ("completed", "diverged", "failed")  # what a run that exited can end as
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +49,10 @@ class RunOutcome:
     best_loss: float
     steps: int
     seconds: float
-    events: list[dict[str, Any]] = field(default_factory=list)
-    rejected_event_lines: int = 0
+    events: tuple[MonitorEvent, ...] = ()
     exit_code: int | None = None
+    rejection: str | None = None  # the artifact reader's reason, when it rejected the folder
+    start_loss: float = math.nan  # the first finite train loss (step 1): where the run began
 
 
 @runtime_checkable
@@ -126,54 +125,37 @@ class HostSubprocessExecutor:
 
 
 def read_outcome(artifacts: Path, exit_code: int | None, seconds: float) -> RunOutcome:
-    """Turn an artifacts folder into a RunOutcome, defensively (any executor may use this)."""
-    summary = read_summary(artifacts / "summary.json")
-    events = read_events(artifacts / "monitor_events.jsonl")
-    if exit_code is None or summary is None:
+    """A host run's outcome: its folder read by the hostile reader. Nothing observed the run
+    from outside but its exit, so a run that exited is what its summary says it is."""
+    read = read_artifacts(artifacts)
+    claimed = read.summary.status if read.summary is not None else "error"
+    return outcome_of(claimed if exit_code is not None else "error", read, exit_code, seconds)
+
+
+def outcome_of(status: str, artifacts: RunArtifacts, exit_code: int | None, seconds: float) -> RunOutcome:
+    """The bench's view of one run, for either executor. A status outside completed|diverged|
+    failed (timeout, oom, killed, artifact_rejected, never started), a rejected folder or a run
+    without a summary is `error`; losses are the summary's final and best val/loss, or NaN."""
+    summary = artifacts.summary
+    if status not in BENCH_STATUSES or not artifacts.accepted or summary is None:
         return RunOutcome(
-            "error", math.nan, math.nan, 0, seconds, events.events, events.rejected_lines, exit_code
+            "error", math.nan, math.nan, 0, seconds, artifacts.events, exit_code, artifacts.rejection
         )
+    start = next(
+        (m.loss for m in artifacts.metrics if m.split == "train" and math.isfinite(m.loss)), math.nan
+    )
     return RunOutcome(
-        summary["status"],
-        summary["final_loss"],
-        summary["best_loss"],
-        summary["steps"],
+        status,
+        _val_loss(summary.final),
+        _val_loss(summary.best),
+        summary.steps,
         seconds,
-        events.events,
-        events.rejected_lines,
+        artifacts.events,
         exit_code,
+        start_loss=start,
     )
 
 
-def read_summary(path: Path) -> dict[str, Any] | None:
-    """The few summary.json fields the benchmark needs, or None if the file is missing or bad."""
-    try:
-        if not path.is_file() or path.is_symlink():
-            return None
-        with path.open("rb") as fh:
-            data = fh.read(MAX_SUMMARY_BYTES + 1)
-        if len(data) > MAX_SUMMARY_BYTES:
-            return None
-        raw = json.loads(data.decode("utf-8"), parse_constant=_refuse)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(raw, dict) or raw.get("status") not in RUN_STATUSES:
-        return None
-    steps = raw.get("steps")
-    return {
-        "status": raw["status"],
-        "steps": steps if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0 else 0,
-        "final_loss": _loss(raw.get("final")),
-        "best_loss": _loss(raw.get("best")),
-    }
-
-
-def _loss(point: Any) -> float:
-    value = point.get("val/loss") if isinstance(point, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return math.nan
-    return float(value)
-
-
-def _refuse(name: str) -> float:
-    raise ValueError(f"JSON constant {name} is not allowed")
+def _val_loss(point: SummaryPoint | None) -> float:
+    value = point.values.get("val/loss", math.nan) if point is not None else math.nan
+    return float(value) if math.isfinite(value) else math.nan
