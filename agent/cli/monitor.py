@@ -272,8 +272,12 @@ def bench(
             highlight=False,
         )
 
-    with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
-        result = run_suite(spec, runner, folder, jobs, progress)
+    try:
+        with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
+            result = run_suite(spec, runner, folder, jobs, progress)
+    finally:
+        if isinstance(runner, HostSubprocessExecutor):
+            runner.close()
     write_results(result, folder)
     if space is not None:
         from sentinel.agent.monitoring.bench.sampling import suite_yaml

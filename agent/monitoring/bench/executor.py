@@ -9,10 +9,15 @@ both executors turn its typed records into an outcome with the same function, `o
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
+import queue
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +76,11 @@ class HostSubprocessExecutor:
     For development and CI of the monitor itself: the run is not isolated, so only Sentinel's
     own built-in models belong here. `compose` turns (experiment, overrides) into a checked run
     config; the CLI passes Sentinel's config composer, tests may pass anything equivalent.
+
+    `preload=True` (the default) forks each run from a parent that imported torch and the
+    runtime once (`_zygote`), which saves ~1.5 CPU-seconds of a run that trains in 0.3; each run
+    is still its own process with the same entrypoint, environment and events. `preload=False`
+    starts a fresh interpreter per run. Call `close()` (or use `with`) to end the parents.
     """
 
     def __init__(
@@ -80,9 +90,19 @@ class HostSubprocessExecutor:
         timeout_s: float = 600.0,
         threads: int = 1,
         python: str = sys.executable,
+        preload: bool = True,
     ) -> None:
         self.compose, self.data_dir, self.timeout_s = compose, Path(data_dir), timeout_s
-        self.threads, self.python = threads, python
+        self.threads, self.python, self.preload = threads, python, preload
+        self._idle: queue.SimpleQueue[_Zygote] = queue.SimpleQueue()
+        self._started: list[_Zygote] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> HostSubprocessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(self, request: RunRequest) -> RunOutcome:
         job, artifacts, generated = (
@@ -94,34 +114,88 @@ class HostSubprocessExecutor:
             folder.mkdir(parents=True, exist_ok=True)
         config = self.compose(request.experiment, list(request.overrides))
         (job / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "SENTINEL_CPUS": str(self.threads),
-            "PYTHONHASHSEED": "0",
-            "HOME": str(request.out_dir),
-        }
-        command = [
-            self.python,
-            "-m",
-            "sentinel.sandbox.runtime",
-            "--config",
-            str(job / "config.yaml"),
-            "--data",
-            str(self.data_dir),
-            "--artifacts",
-            str(artifacts),
-            "--generated",
-            str(generated),
-        ]
+        env = self._env(str(request.out_dir))
+        argv = ["--config", str(job / "config.yaml"), "--data", str(self.data_dir)]
+        argv += ["--artifacts", str(artifacts), "--generated", str(generated)]
         start = time.perf_counter()
+        log = request.out_dir / "stdout.log"
+        code = self._forked(argv, env, log) if self.preload else self._fresh(argv, env, log)
+        return read_outcome(artifacts, code, time.perf_counter() - start)
+
+    def close(self) -> None:
+        """End every preloaded parent (each also ends by itself when this process exits)."""
+        with self._lock:
+            started, self._started = self._started, []
+        for zygote in started:
+            zygote.close()
+
+    def _env(self, home: str) -> dict[str, str]:
+        threads = str(self.threads)
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "SENTINEL_CPUS": threads,
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "PYTHONHASHSEED": "0",
+            "HOME": home,
+        }
+
+    def _fresh(self, argv: list[str], env: dict[str, str], log: Path) -> int | None:
+        command = [self.python, "-m", "sentinel.sandbox.runtime", *argv]
         try:
             done = subprocess.run(command, env=env, capture_output=True, timeout=self.timeout_s, check=False)
-            code: int | None = done.returncode
-            (request.out_dir / "stdout.log").write_bytes(done.stdout[-65536:] + done.stderr[-65536:])
         except subprocess.TimeoutExpired:
-            code = None
-        seconds = time.perf_counter() - start
-        return read_outcome(artifacts, code, seconds)
+            return None
+        log.write_bytes(done.stdout[-65536:] + done.stderr[-65536:])
+        return done.returncode
+
+    def _forked(self, argv: list[str], env: dict[str, str], log: Path) -> int | None:
+        try:
+            zygote = self._idle.get_nowait()
+        except queue.Empty:
+            zygote = _Zygote(self.python, self._env(tempfile.gettempdir()))
+            with self._lock:
+                self._started.append(zygote)
+        try:
+            code = zygote.run(argv, env, log, self.timeout_s)
+        except OSError:  # the parent died (killed from outside): this run is an error, use a new one
+            zygote.close()
+            return None
+        self._idle.put(zygote)
+        return code
+
+
+class _Zygote:
+    """One preloaded parent process, used by one run at a time."""
+
+    def __init__(self, python: str, env: dict[str, str]) -> None:
+        module = "sentinel.agent.monitoring.bench._zygote"
+        self._proc = subprocess.Popen(
+            [python, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True
+        )
+
+    def run(self, argv: list[str], env: dict[str, str], log: Path, timeout_s: float) -> int | None:
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        request = {"argv": argv, "env": env, "log": str(log), "timeout": timeout_s}
+        stdin.write(json.dumps(request) + "\n")
+        stdin.flush()
+        reply = stdout.readline()
+        if not reply:
+            raise OSError("the preloaded parent ended")
+        code = json.loads(reply)["exit"]
+        return code if isinstance(code, int) else None
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
 
 
 def read_outcome(artifacts: Path, exit_code: int | None, seconds: float) -> RunOutcome:
