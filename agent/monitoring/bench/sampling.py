@@ -15,6 +15,10 @@ import yaml
 
 from sentinel.agent.monitoring.bench.space import SPLITS, Setup, Space, SpaceError, split_of
 from sentinel.agent.monitoring.bench.suite import MAX_CONDITIONS, Condition, Suite, check_fault
+from sentinel.sandbox.runtime.registry import TARGETS
+
+# the largest LR a run accepts: a too-high start is drawn up to it, never past it
+LR_MAX = float(TARGETS["sentinel.sandbox.runtime.trainer.Trainer"].params["lr"].high or math.inf)
 
 __all__ = ["sample_space", "suite_yaml"]
 
@@ -125,7 +129,7 @@ def _disturbed(
             f"{name}_faults", setup.experiment, tuple(base), tuple(faults), seeds, f"{tag}_clean", first
         )
     lo, hi = space.starts[kind]
-    lr = _sig(setup.lr * _log_uniform(rng, lo, hi))
+    lr = min(_sig(setup.lr * _log_uniform(rng, lo, hi)), LR_MAX)
     overrides = tuple(o if not o.startswith("trainer.lr=") else f"trainer.lr={lr:.6g}" for o in base)
     return Condition(f"{name}_{kind}", setup.experiment, overrides, (), seeds, f"{tag}_clean", 1)
 

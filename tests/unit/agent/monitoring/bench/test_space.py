@@ -10,9 +10,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sentinel.agent.configs.compose import compose
 from sentinel.agent.monitoring.bench.sampling import sample_space, suite_yaml
 from sentinel.agent.monitoring.bench.space import SPLITS, SpaceError, load_space, parse_space, split_of
 from sentinel.agent.monitoring.bench.suite import parse_suite
+from sentinel.sandbox.paths import CONFIGS_DIR
 from sentinel.sandbox.runtime.schema import check_faults
 
 SPACE_FILE = Path(__file__).resolve().parents[5] / "configs" / "monitor" / "space.yaml"
@@ -40,6 +42,7 @@ def test_a_sample_is_deterministic_well_formed_and_inside_its_half(n, seed, spli
             assert c.fault_step == min(f["at_step"] for f in c.faults)
         elif not c.clean:
             assert c.fault_step == 1  # a bad starting LR
+        compose(c.experiment, list(c.run_overrides(0, True)), CONFIGS_DIR)  # every run composes
     reparsed = parse_suite(yaml.safe_load(suite_yaml(suite)))  # the written suite reruns the same
     assert reparsed.conditions == suite.conditions
 
