@@ -83,13 +83,13 @@ def suite_yaml(suite: Suite) -> str:
 def _draw_setup(space: Space, rng: random.Random) -> Setup:
     experiment = rng.choice(sorted(space.experiments))
     model = rng.choice(space.experiments[experiment])
-    optimizer = rng.choice(sorted(space.optimizers))
+    optimizer = rng.choice(space.optimizers_for(experiment, model))
     spec = space.optimizers[optimizer]
     momentum = round(rng.uniform(*spec["momentum"]), 2) if optimizer == "sgd" else 0.0
     # The drawn LR is effective: SGD gets lr x (1 - momentum), so lr / (1 - momentum) stays in the
     # range where this optimizer trains this model; a too-high start is a `high_lr` disturbance,
     # not a broken baseline
-    effective = _log_uniform(rng, *space.lr_range(optimizer, experiment, model))
+    effective = _log_uniform(rng, *(space.lr_range(optimizer, experiment, model) or (math.nan, math.nan)))
     lr = _sig(effective * (1.0 - momentum))
     schedule = rng.choice(sorted(space.schedules))
     params = []

@@ -79,14 +79,15 @@ class Space:
     starts: dict[str, tuple[float, float]]  # high_lr / low_lr -> LR multiplier range
     mix: dict[str, float]  # disturbance -> weight
 
-    def lr_range(self, optimizer: str, experiment: str, model: str) -> tuple[float, float]:
+    def lr_range(self, optimizer: str, experiment: str, model: str) -> tuple[float, float] | None:
         """The effective LR range at which this optimizer trains this model: the most specific
-        entry of `optimizers.<name>.lr` (experiment/model, then experiment, then "*")."""
-        table = self.optimizers[optimizer]["lr"]
-        for key in (f"{experiment}/{model}", experiment, "*"):
-            if key in table:
-                return table[key]
-        raise SpaceError(f"optimizers.{optimizer}.lr: no range for {experiment}/{model} and no '*'")
+        entry of `optimizers.<name>.lr` (experiment/model, then experiment, then "*"); None when
+        the optimizer has none for it (it is then never drawn for that model)."""
+        return _lookup(self.optimizers[optimizer]["lr"], experiment, model)
+
+    def optimizers_for(self, experiment: str, model: str) -> list[str]:
+        """The optimizers with an LR range for this model, sorted."""
+        return sorted(o for o in self.optimizers if self.lr_range(o, experiment, model) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +214,10 @@ def _parse(raw: Any) -> Space:
     for what, value in (("experiments", exps), ("optimizers", optimizers), ("schedules", schedules)):
         if not value:
             raise SpaceError(f"{what}: at least one entry")
+    for experiment, models in exps.items():
+        for model in models:
+            if not any(_lookup(o["lr"], experiment, model) for o in optimizers.values()):
+                raise SpaceError(f"optimizers: no optimizer has an LR range for {experiment}/{model}")
     return Space(
         name=f.name(raw.get("name", "space"), "name"),
         description=str(raw.get("description", ""))[:500],
@@ -237,7 +242,7 @@ def _entries(raw: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
 
 def _optimizer(name: str, spec: Any, experiments: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """`lr`: one effective LR, or a table of log-uniform ranges by "experiment/model",
-    "experiment" or "*"; every experiment x model of the space must find a range."""
+    "experiment" or "*"; a model without a range never gets this optimizer."""
     where = f"optimizers.{name}"
     if name not in OPTIMIZERS:
         raise SpaceError(f"{where}: not one of {', '.join(OPTIMIZERS)}")
@@ -256,10 +261,6 @@ def _optimizer(name: str, spec: Any, experiments: dict[str, tuple[str, ...]]) ->
         if lo <= 0:
             raise SpaceError(f"{where}.lr.{key}: LRs must be positive, got {value!r}")
         table[key] = (lo, hi)
-    for experiment, models in experiments.items():
-        for model in models:
-            if not {f"{experiment}/{model}", experiment, "*"} & set(table):
-                raise SpaceError(f"{where}.lr: no range for {experiment}/{model} (add it or '*')")
     entry: dict[str, Any] = {"lr": table}
     if name == "sgd":
         lo, hi = f.value_range(spec.get("momentum"), f"{where}.momentum", low=0.0)
@@ -269,6 +270,15 @@ def _optimizer(name: str, spec: Any, experiments: dict[str, tuple[str, ...]]) ->
     elif "momentum" in spec:
         raise SpaceError(f"{where}: only sgd draws a momentum")
     return entry
+
+
+def _lookup(
+    table: Mapping[str, tuple[float, float]], experiment: str, model: str
+) -> tuple[float, float] | None:
+    for key in (f"{experiment}/{model}", experiment, "*"):
+        if key in table:
+            return table[key]
+    return None
 
 
 def _fault_ranges(kind: str, spec: Any) -> dict[str, tuple[float, float]]:
