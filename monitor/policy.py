@@ -72,9 +72,10 @@ _ROWS: tuple[tuple[str, tuple[str, ...], int, bool, bool, str], ...] = (
      "updates made the model far worse than untrained (clean runs stay under 2.8x), so the step was "
      "about a decade too large"),
     ("blow_up_after_progress", ("divergence",), 0, True, True,
-     f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR: the "
-     "LR is not the cause (a bad batch or gradient is), so go back, skip the batches since and keep the "
-     "schedule's LR; a second blow-up cuts as `blow_up` does"),
+     f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR, or "
+     "had trained at all through the warm-up (warmup_steps) without one: the LR is not the cause (a bad "
+     "batch or gradient is), so go back, skip the batches since and keep the schedule's LR; a second "
+     "blow-up cuts as `blow_up` does"),
     ("worse_than_start", ("divergence",), 1, False, False,
      "the diverging loss gave back all the progress since the start (progress_lost >= 1)"),
     ("spike_streak", ("loss_spike",), 0, False, True,
@@ -129,6 +130,7 @@ class Policy:
         self.plateau = _PlateauState()
         self.last_finding_step = -(10**9)
         self.stopped = False
+        self._clip = config.clip_factor  # of the optimizer at hand (see decide)
 
     # ---------------------------------------------------------------- queries
     def healthy(self, step: int) -> bool:
@@ -157,11 +159,15 @@ class Policy:
             self.episode.cooldown_until = step + self.config.cooldown_steps
         self.last_finding_step = min(self.last_finding_step, step)
 
-    def decide(self, finding: Finding, lr: float, ref_lr: float, ref_grad: float) -> Decision | None:
+    def decide(
+        self, finding: Finding, lr: float, ref_lr: float, ref_grad: float, adaptive: bool = False
+    ) -> Decision | None:
         """Map one finding (the highest-priority one of its step) to at most one decision.
 
         `ref_lr` is the median LR of the healthy reference window, `ref_grad` its median
-        gradient norm (the clip target)."""
+        gradient norm (the clip target); `adaptive`: the optimizer normalises by a second moment
+        (Adam-like), so clips go to `clip_factor_adaptive` x that median."""
+        self._clip = self.config.clip_factor_adaptive if adaptive else self.config.clip_factor
         if self.stopped:
             return None
         step, anomaly = finding.step, finding.anomaly
@@ -214,7 +220,9 @@ class Policy:
         if anomaly == "nan" and ep.streak >= NAN_STREAK:
             return _SHORTCUT["nan_streak"]
         if anomaly == "divergence" and "above_start" in ev:
-            if ep.blow_ups == 0 and ev.get("best_ratio", 1.0) < PROGRESSED:
+            best = ev.get("best_ratio", 1.0)
+            survived = finding.step > self.config.warmup_steps and best < 1.0
+            if ep.blow_ups == 0 and (best < PROGRESSED or survived):
                 return _SHORTCUT["blow_up_after_progress"]
             return _SHORTCUT["blow_up"]
         if anomaly == "divergence" and ev.get("progress_lost", math.inf) >= 1.0 and "z" in ev:
@@ -237,7 +245,7 @@ class Policy:
         if action == "clip":
             # the detector may have judged by the pre-rollback reference: clip to that median
             judged = finding.evidence.get("ref_grad_norm", math.inf)
-            params["max_norm"] = self.config.clip_factor * min(ref_grad, judged)
+            params["max_norm"] = self._clip * min(ref_grad, judged)
         if new:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
