@@ -269,7 +269,7 @@ class MonitorHook(TrainerHook):
     def _act(self, ctl: TrainingControl, decision: Decision, in_backward: bool) -> None:
         action = ACTIONS[decision.action]
         episode = self.policy.episode
-        start = episode.start if episode is not None else decision.step
+        start = episode.anchor if episode is not None else decision.step
         ref = self.window.reference
         ref_loss = ref.loss_median if ref is not None else math.nan
         if decision.new and decision.action not in ("skip", "clip"):

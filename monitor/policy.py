@@ -112,6 +112,13 @@ class Episode:
     streak: int = 0  # consecutive steps with the same per-step anomaly
     streak_anomaly: str = ""
     interventions: list[int] = field(default_factory=list)  # steps of decisions with new=True
+    burst_start: int = -1  # first step of the current run of per-step findings
+    # the step before which the weights are known good: the episode's start, or, while it had
+    # only contained single steps (nothing it did changed the weights), its current burst's start
+    anchor: int = -1
+
+    def __post_init__(self) -> None:
+        self.burst_start = self.anchor = self.start
 
 
 @dataclass(slots=True)
@@ -129,14 +136,22 @@ class Policy:
         self.episode: Episode | None = None
         self.plateau = _PlateauState()
         self.last_finding_step = -(10**9)
+        self.last_trend_step = -(10**9)  # last finding that containment does not answer
         self.stopped = False
         self._clip = config.clip_factor  # of the optimizer at hand (see decide)
 
     # ---------------------------------------------------------------- queries
     def healthy(self, step: int) -> bool:
-        """Snapshots are only worth keeping when nothing has looked wrong for a while."""
-        quiet = step - self.last_finding_step >= self.config.snapshot_every
-        return self.episode is None and quiet and not self.stopped
+        """Snapshots are only worth keeping when nothing has looked wrong for a while: no trend
+        finding for `snapshot_every` steps and no finding at all for `trend_every`. Steps that
+        were only contained (skipped, clipped, an LR jump undone) left the weights as they were,
+        so an episode that has done nothing else does not block snapshots: a run with a few
+        NaN steps still gets rollback points instead of redoing everything from step 0."""
+        cfg = self.config
+        quiet = step - self.last_trend_step >= cfg.snapshot_every
+        quiet = quiet and step - self.last_finding_step >= cfg.trend_every
+        contained = self.episode is None or self.episode.rung == 0
+        return contained and quiet and not self.stopped
 
     @property
     def rung(self) -> str | None:
@@ -158,6 +173,7 @@ class Policy:
             self.episode.streak = 0
             self.episode.cooldown_until = step + self.config.cooldown_steps
         self.last_finding_step = min(self.last_finding_step, step)
+        self.last_trend_step = min(self.last_trend_step, step)
 
     def decide(
         self, finding: Finding, lr: float, ref_lr: float, ref_grad: float, adaptive: bool = False
@@ -172,6 +188,8 @@ class Policy:
             return None
         step, anomaly = finding.step, finding.anomaly
         self.last_finding_step = step
+        if anomaly not in CONTAIN_ACTION:
+            self.last_trend_step = step
         if anomaly == "plateau":
             return self._plateau(finding, lr, ref_lr)
         jump = lr / ref_lr if ref_lr > 0 and math.isfinite(ref_lr) else 1.0
@@ -193,6 +211,7 @@ class Policy:
             ep.last_step == step - 1 and ep.streak_anomaly in CONTAIN_ACTION
         ):
             ep.bursts += 1  # a new run of per-step findings, not the continuation of one
+            ep.burst_start = step
         ep.streak_anomaly, ep.last_step = anomaly, step
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
@@ -257,6 +276,8 @@ class Policy:
         A rollback skips the batches drawn since its snapshot only when they may be the cause
         (non-finite or spiking losses); for an LR problem the data is fine and is replayed."""
         rung = min(rung, len(RUNGS) - 1)
+        if ep.rung == 0:  # containment changed no weights: they were good until this burst
+            ep.anchor = ep.burst_start
         if rung > ROLLBACK and not ep.lr_cut:
             # a shortcut went straight to a rollback that kept the LR and it did not hold: a smaller
             # LR is the cheaper untried remedy, so roll back once more with a cut before a re-init
