@@ -118,9 +118,7 @@ def run_on_node(
     generated: dict[str, bytes] | None = None,
 ) -> NodeReport:
     """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body)."""
-    from sentinel.agent.configs import compose
-    from sentinel.agent.launch import launch_run
-    from sentinel.sandbox.paths import CONFIGS_DIR
+    from sentinel.agent.launch import launch_run, resolve_request
 
     runtime_tag = _check_image(head_tag)
     root = node_root()
@@ -133,13 +131,6 @@ def run_on_node(
         if generated:
             generated_root = work / "campaign"
             _write_tree(generated_root, generated)
-        resolved = compose(
-            request.experiment, list(request.overrides), CONFIGS_DIR, generated_root=generated_root
-        )
-        if resolved.sha256 != config_sha256:
-            raise NodeRefused(
-                f"the config this node composes for run {request.run_id} differs from the head's"
-            )
         model_file = None
         if model_source is not None and request.model_file is not None:
             model_file = work / "model" / Path(request.model_file).name  # its stem names the module
@@ -156,8 +147,13 @@ def run_on_node(
             data_dir=data_dir,
             generated_root=generated_root,
         )
+        resolved = resolve_request(local)
+        if resolved.sha256 != config_sha256:
+            raise NodeRefused(
+                f"the config this node composes for run {request.run_id} differs from the head's"
+            )
         started = time.monotonic()
-        outcome = launch_run(local)
+        outcome = launch_run(resolved, local)
         node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
         return pack_run(outcome, node)
     finally:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sentinel.monitor.events import outcome_name
-from sentinel.sandbox.artifacts import RunArtifacts, read_events_file
+from sentinel.contract.events import outcome_name
+from sentinel.contract.records import RunArtifacts
+from sentinel.sandbox.artifacts import read_events_file
 
 __all__ = ["EventLike", "Experience", "experience_rows", "read_event_files", "row_of"]
 

@@ -7,11 +7,10 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from sentinel.agent.errors import BadRecord, CampaignBusy, StateConflict
 from sentinel.agent.store._base import StoreBase
-from sentinel.agent.store._process import Owner, is_alive, this_process
-from sentinel.agent.store._records import CampaignRecord, EscalationRecord, frozen_json
+from sentinel.agent.store._records import CampaignRecord, EscalationRecord, GoalSnapshot, frozen_json
 from sentinel.agent.store._values import (
     CAMPAIGN_STATES,
     CAMPAIGN_TRANSITIONS,
@@ -19,10 +18,7 @@ from sentinel.agent.store._values import (
     clean_text,
     numbers_json,
 )
-from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict
-
-if TYPE_CHECKING:
-    from sentinel.agent.goals import CampaignGoal
+from sentinel.sandbox.process import Owner, is_alive, this_process
 
 __all__ = ["DEFAULT_STALE_S", "MAX_REASON", "CampaignsMixin"]
 
@@ -40,7 +36,7 @@ def _owner(row: sqlite3.Row) -> Owner | None:
 class CampaignsMixin(StoreBase):
     def create_campaign(
         self,
-        goal: CampaignGoal,
+        goal: GoalSnapshot,
         *,
         seed: int,
         brain: str = "strategist",

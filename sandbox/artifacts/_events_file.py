@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sentinel.contract.records import ArtifactFile, MonitorEvent, RunArtifacts
 from sentinel.sandbox.artifacts._documents import JsonLines
 from sentinel.sandbox.artifacts._fs import Entry, Overflow, cannot, open_entry, open_folder, read_bounded
 from sentinel.sandbox.artifacts._limits import DEFAULT_LIMITS, EVENTS_FILE, ArtifactLimits
-from sentinel.sandbox.artifacts._records import ArtifactFile, MonitorEvent, RunArtifacts
 from sentinel.sandbox.artifacts._schema import parse_event
 from sentinel.sandbox.errors import ArtifactRejected
 
@@ -31,11 +31,11 @@ def read_events_file(path: Path, limits: ArtifactLimits = DEFAULT_LIMITS) -> Run
     try:
         folder = open_folder(path.parent)
     except ArtifactRejected as err:
-        return RunArtifacts.rejected(err)
+        return RunArtifacts.rejected(err.file, err.reason)
     try:
         return _read(folder, path.name, limits)
     except ArtifactRejected as err:
-        return RunArtifacts.rejected(err)
+        return RunArtifacts.rejected(err.file, err.reason)
     finally:
         os.close(folder)
 

@@ -113,7 +113,7 @@ def test_a_campaign_spreads_over_two_nodes_with_local_results(
     cluster, engine, runtime_image, data_dir, tmp_path
 ):
     from sentinel.agent.executors import LocalExecutor
-    from sentinel.agent.launch import LaunchRequest
+    from sentinel.agent.launch import LaunchRequest, resolve_request
 
     made, worker = cluster
     runs = tmp_path / "runs"
@@ -138,16 +138,15 @@ def test_a_campaign_spreads_over_two_nodes_with_local_results(
 
     # The local executor, same configs and seeds: the same trusted and claimed numbers.
     for run in completed[:2]:
-        local = LocalExecutor().launch(
-            LaunchRequest(
-                experiment=run.proposal.experiment,
-                overrides=run.proposal.override_args(),
-                timeout_s=300,
-                memory="1g",
-                out_dir=tmp_path / "local" / run.run_id,
-                campaign="raytest-local",
-            )
+        request = LaunchRequest(
+            experiment=run.proposal.experiment,
+            overrides=run.proposal.override_args(),
+            timeout_s=300,
+            memory="1g",
+            out_dir=tmp_path / "local" / run.run_id,
+            campaign="raytest-local",
         )
+        local = LocalExecutor().launch(resolve_request(request), request)
         assert local.status == "completed"
         local_trusted = {k: v for k, v in local.result.trusted.values.items()}
         ray_trusted, ray_best = _metrics(run)

@@ -26,7 +26,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
-from sentinel.sandbox.artifacts import MonitorEvent, RunArtifacts, SummaryPoint, read_artifacts
+from sentinel.contract.records import MonitorEvent, RunArtifacts, SummaryPoint
+from sentinel.sandbox.artifacts import read_artifacts
 
 __all__ = ["Executor", "HostSubprocessExecutor", "RunOutcome", "RunRequest", "outcome_of", "read_outcome"]
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from sentinel.agent.monitoring.bench.executor import Executor, RunOutcome, RunRequest
 from sentinel.agent.monitoring.bench.suite import Condition, Suite
-from sentinel.sandbox.artifacts import MonitorEvent
+from sentinel.contract.records import MonitorEvent
 
 __all__ = [
     "STATE_CHANGING",

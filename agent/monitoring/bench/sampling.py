@@ -15,7 +15,7 @@ import yaml
 
 from sentinel.agent.monitoring.bench.space import SPLITS, Setup, Space, SpaceError, split_of
 from sentinel.agent.monitoring.bench.suite import MAX_CONDITIONS, Condition, Suite, check_fault
-from sentinel.sandbox.runtime.registry import TARGETS
+from sentinel.contract.registry import TARGETS
 
 # the largest LR a run accepts: a too-high start is drawn up to it, never past it
 LR_MAX = float(TARGETS["sentinel.sandbox.runtime.trainer.Trainer"].params["lr"].high or math.inf)

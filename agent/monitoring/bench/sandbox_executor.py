@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import AgentError, BadInput
-from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run, resolve_request
 from sentinel.agent.monitoring.bench.executor import RunOutcome, RunRequest, outcome_of
-from sentinel.sandbox.artifacts import RunArtifacts
+from sentinel.contract.patterns import RUN_ID
+from sentinel.contract.records import RunArtifacts
 from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
-from sentinel.sandbox.spec import ISOLATIONS, RUN_ID_PATTERN
+from sentinel.sandbox.spec import ISOLATIONS
 
 __all__ = ["BENCH_CAMPAIGN", "SandboxExecutor", "bench_run_id", "outcome_from_launch"]
 
@@ -27,7 +29,7 @@ BENCH_CAMPAIGN = "monitor-bench"  # the campaign label on every bench image and 
 # The machine, not the run, is at fault: every later run would fail too, so the bench stops.
 ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable, DataUnavailable)
 
-Launcher = Callable[[LaunchRequest], LaunchOutcome]
+Launcher = Callable[[ResolvedConfig, LaunchRequest], LaunchOutcome]
 
 
 class SandboxExecutor:
@@ -77,7 +79,7 @@ class SandboxExecutor:
         launch_request = self.request_for(request)
         start = time.perf_counter()
         try:
-            launched = self._launch(launch_request)
+            launched = self._launch(resolve_request(launch_request), launch_request)
         except ENVIRONMENT_ERRORS:
             raise
         except (AgentError, SandboxError) as err:  # this run could not start; the others may
@@ -94,7 +96,7 @@ def bench_run_id(request: RunRequest) -> str:
     tail = f"-s{request.seed}-{arm}-{secrets.token_hex(3)}"
     stem = re.sub(r"[^a-z0-9]+", "-", request.condition.lower()).strip("-") or "run"
     run_id = f"mb-{stem[: 64 - 3 - len(tail)]}{tail}"
-    if not RUN_ID_PATTERN.match(run_id):  # pragma: no cover - suite seeds are < 2**31, so it fits
+    if not RUN_ID.fullmatch(run_id):  # pragma: no cover - suite seeds are < 2**31, so it fits
         raise BadInput(f"cannot make a run id from condition {request.condition!r}")
     return run_id
 

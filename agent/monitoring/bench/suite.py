@@ -17,8 +17,8 @@ import yaml
 
 from sentinel.agent.monitoring.bench import _fields
 from sentinel.agent.monitoring.bench._fields import SuiteError
-from sentinel.sandbox.runtime.registry import FAULTS
-from sentinel.sandbox.runtime.schema import ConfigInvalid, check_faults
+from sentinel.contract.params import ConfigInvalid, check_faults
+from sentinel.contract.registry import FAULTS
 
 __all__ = ["FAULT_KINDS", "Condition", "Suite", "SuiteError", "load_suite", "parse_suite"]
 

@@ -7,7 +7,7 @@ import pytest
 
 from sentinel.agent.monitoring.status import experience_rows, read_event_files
 from sentinel.agent.store._records import MonitorEventRecord
-from sentinel.monitor.events import decision_event, experience_event
+from sentinel.contract.events import decision_event, experience_event
 from sentinel.sandbox.artifacts import DEFAULT_LIMITS
 
 

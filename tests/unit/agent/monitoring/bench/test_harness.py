@@ -6,7 +6,7 @@ import pytest
 
 from sentinel.agent.monitoring.bench import RunOutcome, parse_suite, run_suite
 from sentinel.agent.monitoring.bench.report import format_summary, write_results
-from sentinel.sandbox.artifacts import MonitorEvent
+from sentinel.contract.records import MonitorEvent
 
 NAN_AT_50 = [{"kind": "nan_loss", "at_step": 50}]
 NAN_AT_20 = [{"kind": "nan_loss", "at_step": 20}]

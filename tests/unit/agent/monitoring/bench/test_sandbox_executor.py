@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.monitoring.bench.executor import RunRequest, read_outcome
@@ -21,11 +22,11 @@ from sentinel.agent.monitoring.bench.sandbox_executor import (
     bench_run_id,
     outcome_from_launch,
 )
-from sentinel.monitor.events import decision_event, experience_event
-from sentinel.sandbox.artifacts import RunArtifacts, RunSummary, SummaryPoint, read_artifacts
+from sentinel.contract.events import decision_event, experience_event
+from sentinel.contract.patterns import RUN_ID
+from sentinel.contract.records import RunArtifacts, RunResult, RunSummary, SummaryPoint
+from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.errors import BadRunInput, EngineUnavailable, ImageUnavailable
-from sentinel.sandbox.run import RunResult
-from sentinel.sandbox.spec import RUN_ID_PATTERN
 
 SUMMARY = RunSummary(
     status="completed",
@@ -132,7 +133,7 @@ def test_run_ids_follow_the_sandbox_rules_and_never_repeat(tmp_path):
     long = _request(tmp_path, "c" + "_x" * 23, seed=2**31 - 1, monitored=False)
     ids = {bench_run_id(long) for _ in range(50)}
     assert len(ids) == 50
-    assert all(RUN_ID_PATTERN.match(i) and i.startswith("mb-c-x") and "-s2147483647-sha-" in i for i in ids)
+    assert all(RUN_ID.fullmatch(i) and i.startswith("mb-c-x") and "-s2147483647-sha-" in i for i in ids)
     assert bench_run_id(_request(tmp_path)).startswith("mb-lr-spike-digits-s0-mon-")
 
 
@@ -144,7 +145,7 @@ def test_launch_request_carries_the_run_as_asked(tmp_path):
     assert launch.out_dir == request.out_dir and launch.data_dir == (tmp_path / "data").resolve()
     assert (launch.isolation, launch.timeout_s, launch.cpus, launch.memory) == ("gvisor", 99.0, 1.0, "2g")
     assert launch.campaign == BENCH_CAMPAIGN and launch.keep_image is False
-    assert launch.runtime_image == "rt:a" and RUN_ID_PATTERN.match(launch.run_id or "")
+    assert launch.runtime_image == "rt:a" and RUN_ID.fullmatch(launch.run_id or "")
 
 
 def test_unknown_isolation_is_bad_input():
@@ -153,7 +154,7 @@ def test_unknown_isolation_is_bad_input():
 
 
 def test_a_run_that_cannot_start_is_an_error_with_a_record(tmp_path):
-    def refuse(request: LaunchRequest) -> LaunchOutcome:
+    def refuse(resolved: ResolvedConfig, request: LaunchRequest) -> LaunchOutcome:
         raise BadRunInput("memory 1 bytes is below 64 MiB")
 
     outcome = SandboxExecutor(launch=refuse).run(_request(tmp_path))
@@ -164,7 +165,7 @@ def test_a_run_that_cannot_start_is_an_error_with_a_record(tmp_path):
 
 @pytest.mark.parametrize("error", [EngineUnavailable("no Docker engine answered"), ImageUnavailable("gone")])
 def test_a_broken_environment_stops_the_bench(tmp_path, error):
-    def broken(request: LaunchRequest) -> LaunchOutcome:
+    def broken(resolved: ResolvedConfig, request: LaunchRequest) -> LaunchOutcome:
         raise error
 
     with pytest.raises(type(error)):

@@ -14,8 +14,8 @@ from sentinel.agent.configs.compose import compose
 from sentinel.agent.monitoring.bench.sampling import sample_space, suite_yaml
 from sentinel.agent.monitoring.bench.space import SPLITS, SpaceError, load_space, parse_space, split_of
 from sentinel.agent.monitoring.bench.suite import parse_suite
+from sentinel.contract.params import check_faults
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.runtime.schema import check_faults
 
 SPACE_FILE = Path(__file__).resolve().parents[5] / "configs" / "monitor" / "space.yaml"
 SPACE = load_space(SPACE_FILE)
