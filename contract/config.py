@@ -28,7 +28,7 @@ from sentinel.contract.registry import (
     TARGETS,
 )
 
-__all__ = ["ConfigInvalid", "dump_yaml", "load_yaml", "validate_config"]
+__all__ = ["ConfigInvalid", "YamlLoader", "dump_yaml", "load_yaml", "validate_config"]
 
 MAX_PLAIN_DEPTH = 4
 MAX_PLAIN_ITEMS = 256
@@ -36,7 +36,7 @@ MAX_PLAIN_STR = 256
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")  # no leading underscore, so no dunders
 
 
-class _Loader(yaml.SafeLoader):
+class YamlLoader(yaml.SafeLoader):
     """SafeLoader that reads `1e-3` as a float (as OmegaConf does) and rejects duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -49,7 +49,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.add_implicit_resolver(
+YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:\d[\d_]*\.?\d*|\.\d+)[eE][-+]?\d+$"),
     list("-+0123456789."),
@@ -59,7 +59,7 @@ _Loader.add_implicit_resolver(
 def load_yaml(text: str) -> Any:
     """Parse YAML safely (no tags, no objects); syntax errors become ConfigInvalid."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as err:
         raise ConfigInvalid(f"not valid YAML: {str(err).splitlines()[0]}") from None
 

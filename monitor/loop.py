@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sentinel.contract.events import event_line
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.hook import MonitorHook
 from sentinel.monitor.protocol import STOP_STATUSES, StepSignals
@@ -139,10 +140,13 @@ class LoopControl:
         self.status, self.reason = status, reason
 
     def record_event(self, event: dict[str, Any]) -> None:
+        """Keep the event; append it to the events file as the trainer's writer would
+        (`contract.events.event_line`), so every reader accepts it."""
+        line = event_line(event)
         self.events.append(event)
         if self.events_path is not None:
             with self.events_path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(event, allow_nan=False, separators=(",", ":")) + "\n")
+                fh.write(json.dumps(line, allow_nan=False, separators=(",", ":")) + "\n")
 
 
 class Monitor:

@@ -5,7 +5,7 @@ The trainer calls a `TrainerHook` at fixed points of every step and hands it a
 lets `sentinel.monitor` drive the built-in trainer and a user's own loop alike, and lets the
 monitor be tested against a tiny real loop without the container.
 
-Container-side: imports nothing from the host packages.
+Container-side: imports nothing from the host packages (only `sentinel.contract`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-STOP_STATUSES = frozenset({"completed", "diverged", "failed"})
+from sentinel.contract.vocabulary import RUN_STATUSES
+
+STOP_STATUSES = RUN_STATUSES  # a run may end as what its summary.json may claim, nothing else
 
 
 @dataclass(frozen=True, slots=True)

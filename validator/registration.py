@@ -10,7 +10,6 @@ points at a missing or half-written module, and nothing is written when anything
 from __future__ import annotations
 
 import keyword
-import math
 import os
 import re
 import sys
@@ -155,9 +154,6 @@ def _check_params(source: str, class_name: str, params: dict[str, Any]) -> dict[
         kind = kind_of(value)
         if kind not in GENERATED_PARAM:
             reasons.append(f"{key}: values must be int, float, bool or str, got {kind}")
-            continue
-        if kind == "float" and not math.isfinite(value):
-            reasons.append(f"{key}: {value!r} is not finite")
             continue
         reasons.extend(
             param_problems(key, value, GENERATED_PARAM[kind], GENERATED_STR if kind == "str" else None)

@@ -15,7 +15,7 @@ import yaml
 
 from sentinel.agent.configs.bounded_yaml import YamlTooComplex, bounded_loader
 from sentinel.agent.errors import ConfigError
-from sentinel.contract.config import ConfigInvalid, _Loader
+from sentinel.contract.config import ConfigInvalid, YamlLoader
 from sentinel.contract.registry import GROUPS, SECTIONS
 
 __all__ = ["Override", "dotted_key", "parse_override", "parse_overrides"]
@@ -24,7 +24,7 @@ _OVERRIDE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)=
 _ENTRY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 MAX_OVERRIDE_CHARS = 4096
 # The runtime's loader (1e-3 is a float, duplicate keys refused), alias-free and bounded.
-_VALUE_LOADER = bounded_loader(_Loader)
+_VALUE_LOADER = bounded_loader(YamlLoader)
 
 
 def _shown(text: str) -> str:

@@ -1,7 +1,9 @@
 """Turn one decoded JSON object into a record, or raise Violation naming the broken rule.
 
 Types are exact (`True` is not an int, `"0.1"` is not a number), numbers are finite and
-bounded, strings come from `vocabulary` sets, keys are known or pattern-checked. Problems name
+bounded, strings come from `vocabulary` sets, keys are known or pattern-checked. Monitor
+events go through the contract's own check (`contract.events.check_event`, the one the
+container's writer passes) and then this reader's limits. Problems name
 only fields the contract fixes or names that already passed the pattern, never raw content.
 """
 
@@ -115,18 +117,14 @@ def parse_metric(obj: Mapping[str, Any], limits: ArtifactLimits) -> MetricRecord
     )
 
 
-def _numbers(value: object, key: str, limits: ArtifactLimits, *, metric_keys: bool) -> dict[str, float]:
-    """An object of name -> number|null (null reads as NaN), names pattern-checked."""
+def _metric_values(value: object, key: str, limits: ArtifactLimits) -> dict[str, float]:
+    """A summary point's "<split>/<metric>" -> number|null (null reads as NaN)."""
     if type(value) is not dict:
         raise Violation(f": field '{key}' is not an object")
     out: dict[str, float] = {}
     for name, number in value.items():
-        if metric_keys:
-            split, slash, metric = name.partition("/")
-            ok = bool(slash) and split in vocab.SPLITS and vocab.METRIC_NAME.fullmatch(metric)
-        else:
-            ok = bool(vocab.EVIDENCE_NAME.fullmatch(name))
-        if not ok:
+        split, slash, metric = name.partition("/")
+        if not (slash and split in vocab.SPLITS and vocab.METRIC_NAME.fullmatch(metric)):
             raise Violation(f": field '{key}' has a key that is not a valid name")
         out[sys.intern(name)] = _number(number, f"{key}.{name}", limits, null_ok=True, low=None)
     return out
@@ -142,7 +140,7 @@ def _point(value: object, key: str, limits: ArtifactLimits) -> SummaryPoint | No
     return SummaryPoint(
         epoch=_int(value["epoch"], f"{key}.epoch", limits.max_epoch),
         step=_int(value["step"], f"{key}.step", limits.max_step),
-        values=MappingProxyType(_numbers(rest, key, limits, metric_keys=True)),
+        values=MappingProxyType(_metric_values(rest, key, limits)),
     )
 
 

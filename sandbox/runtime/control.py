@@ -1,7 +1,7 @@
 """`RunControl`: the trainer's implementation of the `TrainingControl` handles a hook may use.
 
 The trainer owns a `LoopState`; `RunControl` is a narrow view over it, so a hook can only act
-through the methods of the contract in `hooks.py`. Actions that invalidate the gradients of
+through the methods of the contract in `monitor/protocol.py`. Actions that invalidate the gradients of
 the step in progress (restore, reinit) also cancel that step's update, since applying
 gradients computed for other weights would corrupt the restored model.
 """
