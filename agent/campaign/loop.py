@@ -185,7 +185,11 @@ class CampaignRunner:
         checked = self._gates.before_run(claim.proposal)
         if isinstance(checked, Refusal):  # record it, never launch
             self.store.record_run(claim.run.run_id, checked.status, reason=checked.reason)
-            self.events.note(f"proposal {claim.proposal.seq} refused: {checked.reason}")
+            if checked.status == "failed":  # it could not start: told like a launch that raised
+                self.events.run_started(claim, None)
+                self.events.run_finished(self.store.get_run(claim.run.run_id), self._best(campaign_id, goal))
+            else:
+                self.events.note(f"proposal {claim.proposal.seq} refused: {checked.reason}")
             return
         self.events.run_started(claim, None)
         self._running[claim.run.run_id] = pool.submit(self._run_one, campaign_id, goal, claim, checked)

@@ -175,3 +175,21 @@ def _propose(store: FeedbackStore, campaign_id: str):
         rationale="a wider MLP",
         model_ref="wide_mlp",
     )
+
+
+def test_a_config_that_no_longer_composes_in_a_resumed_process_fails_to_start(tmp_path: Path) -> None:
+    """As before the single check: a run whose config cannot be composed any more is recorded as a
+    run that could not start, never launched; the campaign goes on."""
+    store, campaign_id, generated = _offline_campaign(tmp_path)
+    store.set_campaign_state(campaign_id, "running", "set up by the test")
+    launcher = ArtifactLauncher()
+    r = runner(store, AutoApproval(), tmp_path / "runs", launcher, ModelBrain(), CONFIGS_DIR)
+    r._gates.validate(_propose(store, campaign_id))  # validated by a process that then died
+    (generated / "generated" / "models" / "wide_mlp.yaml").unlink()  # the entry is gone
+    store.set_campaign_state(campaign_id, "paused", "the process died")
+    outcome = runner(store, AutoApproval(), tmp_path / "runs", launcher, ModelBrain(), CONFIGS_DIR).resume(
+        campaign_id
+    )
+    [run] = store.history(campaign_id)
+    assert (run.status, run.reason) == ("failed", "the run could not start: ConfigError")
+    assert outcome.state == "finished" and not launcher.calls
