@@ -7,11 +7,11 @@ the contract `approval/_base.py` states, fails here."""
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _approval_support import ArtifactLauncher, ListBrain, goal, no_engine, runner
 from rich.console import Console
 
 from sentinel.agent.campaign.approval import (
@@ -26,9 +26,6 @@ from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.paths import CONFIGS_DIR
 
 from ._implementations import concrete_subclasses, registered_once
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))  # the approval test support
-from _approval_support import ArtifactLauncher, ListBrain, goal, no_engine, runner
 
 LRS = (0.02, 0.005)  # the first is the one a hook that can say no is set to refuse
 POLICY = "def small_lr(proposal):\n    return float(proposal.overrides['trainer.lr']) <= 0.01\n"

@@ -6,11 +6,12 @@ container launch faked at the transport seam). A new brain that misses this fail
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from _approval_support import ArtifactLauncher, goal, no_engine, runner
+from test_llm_brain_support import ScriptedModel, calls, code
 
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.brains.llm import LLMBrain
@@ -21,10 +22,6 @@ from sentinel.agent.store import FeedbackStore
 from sentinel.sandbox.paths import CONFIGS_DIR
 
 from ._implementations import concrete_subclasses, registered_once
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))  # the brain test support
-from _approval_support import ArtifactLauncher, goal, no_engine, runner
-from test_llm_brain_support import ScriptedModel, calls, code
 
 
 def _llm_code() -> Brain:

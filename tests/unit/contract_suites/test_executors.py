@@ -8,19 +8,16 @@ executor for the same configs, a lost node) is checked in tests/integration/test
 from __future__ import annotations
 
 import inspect
-import sys
 from pathlib import Path
 
 import pytest
+from _approval_support import ArtifactLauncher, ListBrain, goal, no_engine, runner
 
 from sentinel.agent.executors import EXECUTORS, Executor, make_executor
 from sentinel.agent.launch import launch_run
 from sentinel.agent.store import FeedbackStore
 
 from ._implementations import concrete_subclasses, registered_once
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))  # the loop test support
-from _approval_support import ArtifactLauncher, ListBrain, goal, no_engine, runner
 
 
 def test_every_executor_is_registered_once_under_its_cli_name() -> None:

@@ -20,7 +20,7 @@ from sentinel.agent.store import (
     load_migrations,
 )
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "store"
+ASSETS = Path(__file__).resolve().parents[3] / "assets" / "store"
 
 
 def schema_of(path: Path) -> list[tuple[str, str, str]]:
