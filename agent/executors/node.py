@@ -23,6 +23,7 @@ from typing import Any
 
 from sentinel.agent.errors import BadInput
 from sentinel.agent.executors._base import NodeRefused
+from sentinel.agent.executors._progress import ProgressSender
 from sentinel.agent.executors._transfer import NodeReport, pack_run
 
 __all__ = ["node_root", "run_on_node"]
@@ -116,8 +117,12 @@ def run_on_node(
     head_tag: str,
     config_sha256: str,
     generated: dict[str, bytes] | None = None,
+    progress: Any | None = None,
 ) -> NodeReport:
-    """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body)."""
+    """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body).
+
+    `progress` is the head's `ProgressChannel` actor, or None: while the container runs, its
+    metrics lines are pushed there (`ProgressSender`) for the head's `on_progress`."""
     from sentinel.agent.configs import compose
     from sentinel.agent.launch import launch_run
     from sentinel.sandbox.paths import CONFIGS_DIR
@@ -157,7 +162,8 @@ def run_on_node(
             generated_root=generated_root,
         )
         started = time.monotonic()
-        outcome = launch_run(local)
+        sender = ProgressSender(progress, request.run_id) if progress is not None else None
+        outcome = launch_run(local, sender)
         node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
         return pack_run(outcome, node)
     finally:
