@@ -127,6 +127,7 @@ def run_on_node(
     from sentinel.agent.launch import launch_run
     from sentinel.sandbox.paths import CONFIGS_DIR
 
+    task_started = time.time()  # wall clock: the head lines runs of all nodes up (bench_executor)
     runtime_tag = _check_image(head_tag)
     root = node_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -164,7 +165,12 @@ def run_on_node(
         started = time.monotonic()
         sender = ProgressSender(progress, request.run_id) if progress is not None else None
         outcome = launch_run(local, sender)
-        node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
+        node = {
+            **_node_identity(),
+            "launch_s": f"{time.monotonic() - started:.3f}",
+            "task_started_at": f"{task_started:.3f}",
+            "task_ended_at": f"{time.time():.3f}",
+        }
         return pack_run(outcome, node)
     finally:
         shutil.rmtree(work, ignore_errors=True)

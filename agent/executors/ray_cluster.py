@@ -209,7 +209,7 @@ class RayExecutor(Executor):
                 opened = False
             if not opened:  # no channel (or it follows enough runs): this run shows at its end
                 channel, mirror = None, None
-        started = time.monotonic()
+        started, submitted_at = time.monotonic(), time.time()
         ref = task.remote(
             replace(request, run_id=run_id),
             model_source,
@@ -231,13 +231,20 @@ class RayExecutor(Executor):
                 channel.close.remote(run_id)
                 mirror.close()
         round_trip = time.monotonic() - started
-        launch_s = float(report.node.get("launch_s", "nan"))
+        launch_s = _seconds(report.node.get("launch_s"))
         executor: dict[str, Any] = {
             "name": self.name,
             **report.node,
             "launch_s": launch_s,  # launch_run on the node
+            # Wall clocks (epoch seconds): when the head submitted and got the result, and when
+            # the task ran on its node; a bench lines up the runs of a campaign with them.
+            "submitted_at": round(submitted_at, 3),
+            "received_at": round(time.time(), 3),
+            "task_started_at": _seconds(report.node.get("task_started_at")),
+            "task_ended_at": _seconds(report.node.get("task_ended_at")),
             "round_trip_s": round(round_trip, 3),  # submit to result, seen from the head
-            "overhead_s": round(round_trip - launch_s, 3),  # what Ray and the transfer added
+            # what Ray and the transfer added
+            "overhead_s": round(round_trip - launch_s, 3) if launch_s is not None else None,
         }
         return receive(report, out_dir, executor)
 
@@ -252,6 +259,15 @@ class RayExecutor(Executor):
                 self._channel = None
             ray.shutdown()
             self._connected = False
+
+
+def _seconds(value: object) -> float | None:
+    """A number of seconds from a node's report; None when it is not one."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 1e11 else None
 
 
 def _follow(ref: Any, channel: Any, run_id: str, mirror: Any) -> None:
