@@ -275,8 +275,8 @@ def _follow(ref: Any, channel: Any, run_id: str, mirror: Any) -> None:
 
     Each run's own launching thread follows it (no shared polling loop to wait behind). A channel
     that stops answering ends the following only; the task's result is awaited as before. When
-    the caller's `on_progress` raises, the task is cancelled (its node cleans up as on SIGTERM)
-    and the error propagates, as it does from the local executor."""
+    the caller's `on_progress` raises, the task is cancelled (a KeyboardInterrupt in the task, so
+    `launch_run`'s own cleanup runs on the node) and the error propagates, as it does locally."""
     import ray
 
     following = True
