@@ -33,6 +33,7 @@ NAMESPACE = "sentinel"
 LOOPBACK = ("127.0.0.1", "localhost")
 FOLLOW_S = 0.5  # how often the head collects a run's streamed progress
 OPEN_TIMEOUT_S = 30.0
+CANCEL_WAIT_S = 120.0  # a cancelled run's node removes its container, image and volume first
 
 
 def check_address(address: str | None) -> str:
@@ -292,6 +293,7 @@ def _follow(ref: Any, channel: Any, run_id: str, mirror: Any) -> None:
                     mirror.accept(batch)
                 except BaseException:
                     ray.cancel(ref)
+                    ray.wait([ref], timeout=CANCEL_WAIT_S)  # the node's cleanup, before raising
                     raise
         if ready:
             return

@@ -425,3 +425,47 @@ def test_a_worker_node_stopped_like_ray_stop_mid_run_is_lost_retried_and_leaves_
     _assert_nothing_left(engine, campaign_id)
     assert not _owner_file(stopped_run).exists(), "the stopped run's volume owner file is left"
     assert not list(node_dir.glob(f"{stopped_run}-*")), "the stopped run's node folder is left"
+
+
+def test_an_on_progress_that_raises_cancels_the_run_and_its_node_cleans_up(
+    cluster, engine, runtime_image, data_dir, tmp_path
+):
+    """The caller's view failing ends the run as it does locally: the error reaches the caller,
+    the task is cancelled, and the node's own cleanup (not the reaper: its worker is alive)
+    removes the container, the image and the volume."""
+    from sentinel.agent.executors.ray_cluster import RayExecutor
+    from sentinel.agent.launch import LaunchRequest
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.images import RUN_REPO
+    from sentinel.sandbox.volume import leftover_volumes
+
+    made, _ = cluster
+    run_id = "raytest-cancel-0"
+
+    def broken_view(folder: Path, config: dict) -> None:
+        raise RuntimeError("the live view broke")
+
+    request = LaunchRequest(
+        experiment="digits",
+        overrides=("trainer.epochs=20",),
+        timeout_s=300,
+        memory="1g",
+        out_dir=tmp_path / run_id,
+        campaign="raytest-cancel",
+        run_id=run_id,
+        runtime_image=runtime_image,
+    )
+    with RayExecutor(made.address) as executor, pytest.raises(RuntimeError, match="live view broke"):
+        executor.launch(request, broken_view)
+
+    def left() -> list[str]:
+        return (
+            list(engine.containers_with_label(f"{RUN_LABEL}={run_id}"))
+            + [t for t in engine.image_tags(RUN_REPO) if run_id in t]
+            + [v for v in leftover_volumes() if v.startswith(run_id)]
+        )
+
+    deadline = time.monotonic() + 120
+    while left() and time.monotonic() < deadline:
+        time.sleep(1.0)
+    assert not left(), f"the cancelled run left {left()}"
