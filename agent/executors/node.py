@@ -5,7 +5,9 @@ runtime image for the node's sources exists (`ensure_runtime_image`: built from 
 so the same content hash) and refuses the run when that hash, or the config the node composes
 from the request, differs from the head's. It then calls the local hardened runner
 (`launch_run`: reaper, per-run layer built here, network-less container, trusted evaluation) into
-a node-local folder, packs the outcome and files for the head, and removes the folder.
+a node-local folder, packs the outcome and files for the head, and removes the folder. The
+first run of each worker process also starts its janitor (`_janitor.py`), which cleans up after
+the worker if Ray kills it mid-run (`ray stop` on the node).
 Generated code only ever runs inside the containers, as on a single machine.
 """
 
@@ -30,6 +32,7 @@ __all__ = ["node_root", "run_on_node"]
 
 _images: dict[str, str] = {}  # head tag -> this node's tag, checked once per worker process
 _images_lock = threading.Lock()
+_janitor_started = False  # one janitor per worker process (see _janitor.py)
 
 
 def node_root() -> Path:
@@ -78,6 +81,17 @@ def _clean_stale(root: Path) -> None:
             shutil.rmtree(owner.parent, ignore_errors=True)
         except (OSError, ValueError):
             continue
+
+
+def _ensure_janitor(root: Path) -> None:
+    """This worker's janitor: if Ray kills the worker mid-run, the run's leftovers go at once."""
+    global _janitor_started
+    with _images_lock:
+        if not _janitor_started:
+            from sentinel.agent.executors._janitor import start_janitor
+
+            start_janitor(root)
+            _janitor_started = True
 
 
 MAX_GENERATED_FILES, MAX_GENERATED_BYTES = 2000, 16 * 1024 * 1024
@@ -132,6 +146,7 @@ def run_on_node(
     root = node_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     _clean_stale(root)
+    _ensure_janitor(root)
     work = Path(tempfile.mkdtemp(prefix=f"{request.run_id}-", dir=root))
     (work / ".owner").write_text(str(os.getpid()))
     try:

@@ -369,6 +369,33 @@ def process_cluster(tmp_path_factory, monkeypatch):
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def _owners(engine, pids) -> dict[int, str]:
+    """Owner pid -> run id of the run containers owned by one of `pids`."""
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.run import OWNER_LABEL
+
+    owners = {}
+    for container_id in engine.containers_with_label(RUN_LABEL):
+        labels = engine.container_labels(container_id) or {}
+        if labels.get(OWNER_LABEL, "").isdigit() and int(labels[OWNER_LABEL]) in pids:
+            owners[int(labels[OWNER_LABEL])] = labels[RUN_LABEL]
+    return owners
+
+
+def _janitors_of(workers: set[int]) -> list[int]:
+    """Pids of the janitor processes watching one of `workers` (their command line names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        named = len(args) > 3 and args[2] == b"sentinel.agent.executors._janitor" and args[3].isdigit()
+        if named and int(args[3]) in workers:
+            found.append(int(entry.name))
+    return found
+
+
 def _runs_owned_by(engine, pids) -> set[str]:
     """Run ids of the training containers whose owner (the Ray worker that launched them) is one
     of `pids`."""
@@ -401,13 +428,21 @@ def test_a_worker_node_stopped_like_ray_stop_mid_run_is_lost_retried_and_leaves_
         assert time.monotonic() < deadline and driver.is_alive(), "the runs never started on both nodes"
         time.sleep(0.5)
     time.sleep(2.0)
-    (stopped_run,) = _runs_owned_by(engine, set(node_processes(node)))  # the run on the worker node
+    owners = _owners(engine, set(node_processes(node)))
+    (stopped_run,) = set(owners.values())  # the run on the worker node
+    janitors = _janitors_of(set(owners))
+    assert janitors, "the worker that runs it has a janitor outside Ray's process tree"
     ended = stop_like_ray_stop(node)
     left_at_stop = _runs_owned_by(engine, set(ended["sigterm"] + ended["sigkill"]))
     print(
         f"node stopped: {len(ended['sigterm'])} on SIGTERM, {len(ended['sigkill'])} on SIGKILL; "
         f"containers of the stopped run left when its node was gone: {sorted(left_at_stop)}"
     )
+    deadline = time.monotonic() + 120
+    while any(Path(f"/proc/{pid}").exists() for pid in janitors) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in janitors), "the janitor did not finish"
+    assert not _runs_owned_by(engine, set(owners)), "the janitor left the stopped run's containers"
     driver.join(timeout=1200)
     assert result, "the campaign did not finish"
     assert result["state"] == "finished" and result["runs"] == 2
