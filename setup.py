@@ -1,14 +1,14 @@
 """Map each top-level folder onto the `sentinel.<folder>` namespace (see DESIGN.md, Layout).
 
 pyproject.toml cannot discover sub-packages under a renamed prefix, so this file walks the
-four source folders and lists every package it finds; nothing else lives here.
+source folders and lists every package it finds; nothing else lives here.
 """
 
 from pathlib import Path
 
 from setuptools import setup
 
-SOURCE_FOLDERS = ("agent", "sandbox", "monitor", "validator")
+SOURCE_FOLDERS = ("agent", "sandbox", "monitor", "validator", "contract")
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from sentinel.agent.errors import AgentError, BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run
+from sentinel.contract.patterns import RUN_ID
+from sentinel.contract.records import SummaryPoint
 from sentinel.monitor.bench.executor import RUN_STATUSES, RunOutcome, RunRequest
 from sentinel.monitor.status import read_events
-from sentinel.sandbox.artifacts import EVENTS_FILE, SummaryPoint
+from sentinel.sandbox.artifacts import EVENTS_FILE
 from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
-from sentinel.sandbox.spec import ISOLATIONS, RUN_ID_PATTERN
+from sentinel.sandbox.spec import ISOLATIONS
 
 __all__ = ["BENCH_CAMPAIGN", "SandboxExecutor", "bench_run_id", "outcome_from_launch"]
 
@@ -96,7 +98,7 @@ def bench_run_id(request: RunRequest) -> str:
     tail = f"-s{request.seed}-{arm}-{secrets.token_hex(3)}"
     stem = re.sub(r"[^a-z0-9]+", "-", request.condition.lower()).strip("-") or "run"
     run_id = f"mb-{stem[: 64 - 3 - len(tail)]}{tail}"
-    if not RUN_ID_PATTERN.match(run_id):  # pragma: no cover - suite seeds are < 2**31, so it fits
+    if not RUN_ID.fullmatch(run_id):  # pragma: no cover - suite seeds are < 2**31, so it fits
         raise BadInput(f"cannot make a run id from condition {request.condition!r}")
     return run_id
 

@@ -22,8 +22,9 @@ import yaml
 
 from sentinel.agent.configs.bounded_yaml import YamlTooComplex, bounded_loader
 from sentinel.agent.errors import BadInput
+from sentinel.contract.params import ConfigInvalid, check_param
+from sentinel.contract.registry import EXPERIMENT_NAME, TARGETS, Param
 from sentinel.sandbox.paths import CONFIGS_DIR, PROJECT_ROOT
-from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS, Param
 
 # fmt: off
 __all__ = ["CAMPAIGNS_DIR", "CampaignGoal", "Choices", "GoalBudget", "GoalMetric", "Range", "SandboxSettings",
@@ -264,16 +265,10 @@ def _scalar(where: str, value: object, param: Param | None) -> Scalar:
     """One value for a key: a config name for a group, else a value the registry accepts."""
     if param is None:
         return _matching(CONFIG_NAME, "a config name like cnn1d")(where, value)
-    if param.kind == "bool":
-        return _bool(where, value)
-    if param.kind == "str":
-        if not isinstance(value, str) or (param.choices is not None and value not in param.choices):
-            allowed = ", ".join(param.choices or ("strings",))
-            raise _Bad(where, f"must be one of {allowed}, got {_show(value)}")
-        return value
-    low = -math.inf if param.low is None else param.low
-    high = math.inf if param.high is None else param.high
-    return _bounded(low, high, integer=param.kind == "int")(where, value)
+    try:
+        return check_param(where, value, param)  # the registry's one rule (contract.params)
+    except ConfigInvalid as err:
+        raise _Bad("", str(err)) from None
 
 
 def _dimension(where: str, spec: object, param: Param | None) -> Range | Choices:

@@ -167,11 +167,11 @@ def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
 def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
     from sentinel.agent.configs import compose
     from sentinel.agent.configs.compose import config_digest
+    from sentinel.contract.config import dump_yaml
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import clear_exit_note, reap_orphans, run_container, write_run_record
-    from sentinel.sandbox.runtime.schema import dump_yaml
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
     resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR, request.generated_root)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from sentinel.contract.events import experience_event
 from sentinel.monitor.actions import ACTIONS
-from sentinel.monitor.events import experience_event
 from sentinel.monitor.signals import SignalWindow, fast_median
 
 __all__ = ["OUTCOME_VALUE", "ExperienceLog"]

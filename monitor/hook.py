@@ -10,17 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sentinel.contract.events import decision_event
 from sentinel.monitor.actions import ACTIONS, ActionContext
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import Finding, build_detectors
-from sentinel.monitor.events import decision_event
 from sentinel.monitor.experience import ExperienceLog
 from sentinel.monitor.policy import Decision, Policy
+from sentinel.monitor.protocol import QuietGate, StepSignals, TrainerHook, TrainingControl
 from sentinel.monitor.quality import QualityWatch
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
 from sentinel.monitor.update_ratio import UpdateRatioProbe
-from sentinel.sandbox.runtime.hooks import QuietGate, StepSignals, TrainerHook, TrainingControl
 
 __all__ = ["MonitorHook", "build_trainer_hook"]
 

@@ -28,9 +28,9 @@ import torch
 
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.hook import MonitorHook
+from sentinel.monitor.protocol import STOP_STATUSES, StepSignals
+from sentinel.monitor.state_copy import clone_state
 from sentinel.monitor.update_ratio import global_norm
-from sentinel.sandbox.runtime.hooks import STOP_STATUSES, StepSignals
-from sentinel.sandbox.runtime.state_copy import clone_state
 
 __all__ = ["LoopControl", "Monitor", "attach"]
 

@@ -11,8 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from sentinel.monitor.protocol import TrainingControl
 from sentinel.monitor.signals import SignalWindow
-from sentinel.sandbox.runtime.hooks import TrainingControl
 
 __all__ = ["Snapshot", "SnapshotStore"]
 

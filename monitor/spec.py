@@ -5,10 +5,11 @@ cannot drift from the code. Host-safe: imports neither torch nor the hook.
 
 from __future__ import annotations
 
+from sentinel.contract.events import OUTCOME_CODES
+from sentinel.contract.vocabulary import DEFAULT_EVENT_KIND, EVENT_KINDS
 from sentinel.monitor.actions import ACTIONS
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import build_detectors
-from sentinel.monitor.events import KINDS, OUTCOME_CODES
 from sentinel.monitor.experience import OUTCOME_VALUE
 from sentinel.monitor.policy import (
     CONTAIN_ACTION,
@@ -23,6 +24,8 @@ from sentinel.monitor.policy import (
 from sentinel.monitor.signals import OBSERVATIONS
 
 __all__ = ["render_spec"]
+
+_KINDS = sorted(EVENT_KINDS, key=lambda kind: (kind != DEFAULT_EVENT_KIND, kind))  # intervention first
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
@@ -173,7 +176,7 @@ def render_spec(config: MonitorConfig | None = None) -> str:
     out += ["reward = value(outcome) - cost(action) (costs in the Actions table).", ""]
     out += ["## Records", ""]
     out += [
-        f"monitor_events.jsonl lines have `kind` in {', '.join(f'`{k}`' for k in KINDS)}, "
+        f"monitor_events.jsonl lines have `kind` in {', '.join(f'`{k}`' for k in _KINDS)}, "
         "`step`, `anomaly`, `evidence` {name: number}, `action`, `params` {name: number}; an "
         "experience repeats its intervention and adds `outcome` (code), `reward`, "
         "`steps_after`, `loss_ratio`, `quiet_steps` to `params`. "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sentinel.monitor.events import MAX_LINE_BYTES, EventError, outcome_name, parse_event
+from sentinel.contract.events import MAX_LINE_BYTES, EventError, outcome_name, parse_event
 
 __all__ = ["MAX_FILE_BYTES", "EventsFile", "Experience", "latest_experiences", "read_events"]
 

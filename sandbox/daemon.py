@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentinel.sandbox.errors import EngineUnavailable
+from sentinel.sandbox.process import pid_alive
 
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 PID_FILE = Path("/var/run/docker.pid")
@@ -35,16 +36,6 @@ class FixStep:
 
     name: str
     detail: str
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def missing_packages() -> list[str]:
@@ -99,7 +90,7 @@ def running_daemon_pid() -> int | None:
         pid = int(PID_FILE.read_text().strip() or "0")
     except (OSError, ValueError):
         pid = 0
-    if pid > 0 and _pid_alive(pid):
+    if pid_alive(pid):
         return pid
     PID_FILE.unlink(missing_ok=True)
     return None

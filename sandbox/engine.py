@@ -19,11 +19,19 @@ import docker.errors
 import requests.exceptions
 
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
+from sentinel.sandbox.process import this_process
 
 RUN_LABEL = "io.sentinel.run_id"  # every container and per-run image Sentinel makes carries it
 OWNER_LABEL = "io.sentinel.owner_pid"  # the host process that made a container or per-run image
+OWNER_START_LABEL = "io.sentinel.owner_start"  # its start marker: a reused pid is not its owner
 DEADLINE_LABEL = "io.sentinel.deadline"  # UNIX time after which a run container is past its limit
 API_VERSION = "1.41"  # Docker 20.10 (Debian bookworm's docker.io); pinning it makes connecting lazy
+
+
+def owner_labels() -> dict[str, str]:
+    """The labels naming this process as the owner of a container or a per-run image."""
+    owner = this_process()
+    return {OWNER_LABEL: str(owner.pid), OWNER_START_LABEL: owner.start or ""}
 
 
 @dataclass(frozen=True, slots=True)

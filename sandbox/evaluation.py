@@ -29,11 +29,12 @@ import time
 
 import numpy as np
 
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import CHECKPOINT_FILE, ArtifactRejected
 from sentinel.sandbox.artifacts._npy import read_predictions
 from sentinel.sandbox.engine import Engine
-from sentinel.sandbox.run import RunResult, StartedContainer
-from sentinel.sandbox.scoring import SPLITS, Targets, TrustedMetrics, compare, load_targets, score
+from sentinel.sandbox.run import StartedContainer
+from sentinel.sandbox.scoring import SPLITS, Targets, compare, load_targets, score
 from sentinel.sandbox.spec import RunSpec
 
 __all__ = ["EVALUATE_COMMAND", "PendingEvaluation"]

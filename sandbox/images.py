@@ -26,14 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel.sandbox.engine import OWNER_LABEL, RUN_LABEL, Engine
+from sentinel.sandbox.engine import RUN_LABEL, Engine, owner_labels
 from sentinel.sandbox.errors import ImageUnavailable
 from sentinel.sandbox.paths import CACHE_DIR, IMAGES_DIR, PROJECT_ROOT
 
 BASE_REPO, RUNTIME_REPO, RUN_REPO = "sentinel-base", "sentinel-runtime", "sentinel-run"
 LOCK_FILE = "runtime-lock.txt"
 BASE_RECIPE = ("runtime-lock.txt", "bootstrap-rootfs.sh", "Dockerfile.base")
-WHEEL_SOURCES = ("agent", "sandbox", "monitor", "validator")
+WHEEL_SOURCES = ("agent", "sandbox", "monitor", "validator", "contract")
 WHEEL_SUFFIXES = {".py", ".json", ".sql", ".yaml"}
 LABEL_PREFIX = "io.sentinel."
 
@@ -239,10 +239,10 @@ def build_run_image(
     dockerfile = f"FROM {runtime_tag}\nCOPY job/ /job/\n".encode()
     files: dict[str, bytes | Path] = {"Dockerfile": dockerfile}
     files.update({f"job/{name}": data for name, data in job_files.items()})
-    # The owner label lets a reaper find the image of a host killed before its container existed.
+    # The owner labels let a reaper find the image of a host killed before its container existed.
     all_labels = {
         RUN_LABEL: run_id,
-        OWNER_LABEL: str(os.getpid()),
+        **owner_labels(),
         **{f"{LABEL_PREFIX}{k}": v for k, v in labels.items()},
     }
     tag = f"{RUN_REPO}:{run_id}"

@@ -8,19 +8,26 @@ artifacts that break the contract turn the run into `artifact_rejected`.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts
-from sentinel.sandbox.engine import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, Engine
+from sentinel.contract.records import RunArtifacts, RunResult
+from sentinel.sandbox.artifacts import copy_artifacts
+from sentinel.sandbox.engine import (
+    DEADLINE_LABEL,
+    OWNER_LABEL,
+    OWNER_START_LABEL,
+    RUN_LABEL,
+    Engine,
+    owner_labels,
+)
 from sentinel.sandbox.errors import EngineUnavailable, SandboxError
 from sentinel.sandbox.hardening import container_command, create_kwargs, host_config_kwargs
 from sentinel.sandbox.images import RUN_REPO
-from sentinel.sandbox.scoring import TrustedMetrics
+from sentinel.sandbox.process import owner_token, token_alive
 from sentinel.sandbox.spec import RunSpec
 from sentinel.sandbox.volume import VOLUMES_DIR, ArtifactVolume, leftover_volumes, remove_volume
 
@@ -35,40 +42,6 @@ KILLED_EXIT_CODES = {137, 143}  # SIGKILL / SIGTERM from outside, without the OO
 
 OnPoll = Callable[[Path], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    run_id: str
-    status: str  # completed | diverged | failed | timeout | oom | killed | artifact_rejected
-    reason: str  # Sentinel's own wording
-    exit_code: int | None
-    oom_killed: bool
-    timed_out: bool
-    isolation: str
-    image: str
-    seconds: float
-    out_dir: Path
-    log_tail: str
-    artifacts: RunArtifacts | None
-    trusted: TrustedMetrics | None = None  # the host's own scores (sandbox/evaluation.py)
-
-    def to_json(self) -> dict[str, Any]:
-        skip = {"artifacts", "log_tail", "trusted"}
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
-        data["out_dir"] = str(self.out_dir)
-        if self.trusted is not None:
-            data["trusted"] = self.trusted.to_json()
-        summary = self.artifacts.summary if self.artifacts is not None else None
-        for name in ("best", "final"):
-            point = getattr(summary, name, None) if summary is not None else None
-            if point is not None:
-                data[name] = {"epoch": point.epoch, "step": point.step, **_finite_or_none(point.values)}
-        return data
-
-
-def _finite_or_none(values: Any) -> dict[str, float | None]:
-    return {k: (v if v == v else None) for k, v in values.items()}  # NaN -> null in JSON
 
 
 def _status_from_observation(exit_code: int | None, oom: bool, timed_out: bool) -> tuple[str, str]:
@@ -140,7 +113,7 @@ class StartedContainer:
         labels = {
             **dict(spec.labels),
             RUN_LABEL: spec.run_id,
-            OWNER_LABEL: str(os.getpid()),
+            **owner_labels(),
             # Past this, any reaper stops the container even if its host is gone (or hung).
             DEADLINE_LABEL: f"{time.time() + spec.limits.timeout_s + DEADLINE_GRACE_S:.0f}",
         }
@@ -264,7 +237,7 @@ def _owner_file(run_id: str) -> Path:
 
 def _claim_volume(run_id: str) -> None:
     VOLUMES_DIR.mkdir(parents=True, exist_ok=True)
-    _owner_file(run_id).write_text(str(os.getpid()))
+    _owner_file(run_id).write_text(owner_token())
 
 
 def _release_volume(run_id: str) -> None:
@@ -296,19 +269,10 @@ def note_exit(spec: RunSpec, exit_code: int | None, oom: bool, timed_out: bool, 
     tmp.replace(exit_note(spec.run_id))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _owner_dead(labels: dict[str, str]) -> bool:
-    owner = labels.get(OWNER_LABEL, "")
-    return not (owner.isdigit() and _pid_alive(int(owner)))
+    """Its owner is gone: the pid runs no more, or runs a later process (pid reuse)."""
+    pid, start = labels.get(OWNER_LABEL, ""), labels.get(OWNER_START_LABEL, "")
+    return not token_alive(f"{pid}:{start}" if start else pid)
 
 
 def _expired(labels: dict[str, str], now: float) -> bool:
@@ -364,7 +328,7 @@ def reap_orphans(engine: Engine) -> list[str]:
             continue
         owner_file = _owner_file(run_id)
         owner = owner_file.read_text().strip() if owner_file.exists() else ""
-        if owner.isdigit() and _pid_alive(int(owner)):
+        if token_alive(owner):
             continue
         try:
             remove_volume(run_id)
@@ -386,7 +350,7 @@ def _reap_stray_owner(volume: str) -> None:
         owner = owner_file.read_text().strip()
     except OSError:
         return
-    if not (owner.isdigit() and _pid_alive(int(owner))):
+    if not token_alive(owner):
         owner_file.unlink(missing_ok=True)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -29,23 +29,11 @@ import numpy as np
 from sentinel.sandbox.data._store import TEST_INPUTS, TEST_TARGETS, heldout_dir
 from sentinel.sandbox.errors import DataUnavailable
 
-__all__ = ["Targets", "TrustedMetrics", "compare", "load_targets", "score"]
+__all__ = ["Targets", "compare", "load_targets", "score"]
 
 MAX_COLUMNS = 64  # regression: the runtime reads column 0 of (n, k) outputs
 REL_TOL, ABS_TOL = 1e-4, 1e-6  # float32 outputs scored in float64 on both sides
 SPLITS = ("val", "test")
-
-
-@dataclass(frozen=True, slots=True)
-class TrustedMetrics:
-    """The host's numbers for one run ("test/mae", "val/mae", ...) and its verdict on the claim."""
-
-    values: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
-    mismatch: str | None = None  # Sentinel's wording when the run's claim disagrees
-    seconds: float = 0.0  # the whole evaluation step: layer build, container, read-back, scoring
-
-    def to_json(self) -> dict[str, object]:
-        return {"values": dict(self.values), "mismatch": self.mismatch, "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentinel.contract.patterns import RUN_ID
 from sentinel.sandbox.errors import BadRunInput
 
 ISOLATIONS = {"runc": "runc", "gvisor": "runsc"}  # isolation level -> engine runtime name
-RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)b?$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
@@ -68,8 +68,8 @@ class RunSpec:
     labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        if not RUN_ID_PATTERN.match(self.run_id):
-            raise BadRunInput(f"run id {self.run_id!r} must match {RUN_ID_PATTERN.pattern}")
+        if not RUN_ID.fullmatch(self.run_id):
+            raise BadRunInput(f"run id {self.run_id!r} must match {RUN_ID.pattern}")
         if self.isolation not in ISOLATIONS:
             raise BadRunInput(f"isolation {self.isolation!r} is not one of {sorted(ISOLATIONS)}")
         if not self.data_dir.is_dir():

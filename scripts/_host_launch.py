@@ -20,9 +20,10 @@ import yaml
 
 from sentinel.agent.configs import compose
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest, OnProgress
+from sentinel.contract.records import RunResult
 from sentinel.sandbox.artifacts import copy_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR
-from sentinel.sandbox.run import KILLED_EXIT_CODES, POLL_S, RUNTIME_EXIT_STATUS, RunResult
+from sentinel.sandbox.run import KILLED_EXIT_CODES, POLL_S, RUNTIME_EXIT_STATUS
 from sentinel.validator import validate_source
 
 __all__ = ["host_launcher"]

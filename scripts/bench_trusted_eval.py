@@ -20,10 +20,10 @@ from pathlib import Path
 import torch
 
 from sentinel.agent.launch import LaunchRequest, launch_run
+from sentinel.contract.config import validate_config
 from sentinel.sandbox.paths import DATA_DIR
 from sentinel.sandbox.runtime.datasets import ArrayDataset
 from sentinel.sandbox.runtime.loader import guard_array_protocols
-from sentinel.sandbox.runtime.schema import validate_config
 from sentinel.sandbox.runtime.trainer import Trainer, seed_everything
 
 GENERATED = """

@@ -6,7 +6,7 @@ every explicit tag (`!!python/object`, even `!!str`), anchor and alias (the "bil
 expansion) and directive, and bounded its size and nesting, because PyYAML's composer
 recurses. Its `_target_` must equal its base's, so a variant can tune a class but never
 swap it; every value keeps its base's type and stays inside the registry's bounds
-(`sentinel.sandbox.runtime.registry.TARGETS`, or the generic bounds for `generated.*` models).
+(`sentinel.contract.registry.TARGETS`, or the generic bounds for `generated.*` models).
 The file it will be written to must be a plain relative path under configs/generated/ with no
 `..`, no absolute part and no symlink anywhere along the way.
 """
@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from sentinel.sandbox.runtime.registry import (
+from sentinel.contract.params import kind_of, param_problems
+from sentinel.contract.registry import (
     GENERATED_PARAM,
     GENERATED_STR,
     GENERATED_TARGET,
@@ -29,7 +30,6 @@ from sentinel.sandbox.runtime.registry import (
     TARGETS,
     Param,
 )
-from sentinel.validator._values import check_value, kind_of
 from sentinel.validator.errors import ConfigRejected
 
 __all__ = ["MAX_VARIANT_BYTES", "ConfigVariant", "resolve_output_path", "validate_config_variant"]
@@ -93,7 +93,7 @@ def validate_config_variant(
         if changed:
             reasons.extend(changed)
         elif params is not None:
-            reasons.extend(check_value(key, value, params[key]))
+            reasons.extend(param_problems(key, value, params[key]))
         else:
             reasons.extend(_check_generated(key, value))
     if params is not None:
@@ -217,7 +217,7 @@ def _check_type_kept(key: str, value: Any, base: Mapping[str, Any]) -> list[str]
     if key not in base or base[key] is None or value is None:
         return []
     before, after = kind_of(base[key]), kind_of(value)
-    if before == after:
+    if before == after or (before, after) == ("float", "int"):  # `lr: 1` is 1.0 (contract.params)
         return []
     hint = " (YAML reads 1e-3 as a string; write 1.0e-3)" if (before, after) == ("float", "str") else ""
     return [f"{key}: type changed from {before} to {after}{hint}"]
@@ -227,4 +227,4 @@ def _check_generated(key: str, value: Any) -> list[str]:
     kind = kind_of(value)
     if kind not in GENERATED_PARAM:
         return [f"{key}: generated-model params must be int, float, bool or str, got {kind}"]
-    return check_value(key, value, GENERATED_PARAM[kind], GENERATED_STR if kind == "str" else None)
+    return param_problems(key, value, GENERATED_PARAM[kind], GENERATED_STR if kind == "str" else None)

@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from sentinel.sandbox.runtime.registry import (
+from sentinel.contract.params import kind_of, param_problems
+from sentinel.contract.registry import (
     GENERATED_PARAM,
     GENERATED_STR,
     GENERATED_TARGET,
@@ -29,7 +30,6 @@ from sentinel.sandbox.runtime.registry import (
 )
 from sentinel.validator._context import ModuleContext
 from sentinel.validator._source import SourceText, parse_module
-from sentinel.validator._values import check_value, kind_of
 from sentinel.validator.errors import InvalidName, InvalidParams, ModelRejected
 from sentinel.validator.gate import validate_source
 from sentinel.validator.report import Report
@@ -160,7 +160,7 @@ def _check_params(source: str, class_name: str, params: dict[str, Any]) -> dict[
             reasons.append(f"{key}: {value!r} is not finite")
             continue
         reasons.extend(
-            check_value(key, value, GENERATED_PARAM[kind], GENERATED_STR if kind == "str" else None)
+            param_problems(key, value, GENERATED_PARAM[kind], GENERATED_STR if kind == "str" else None)
         )
     if reasons:
         raise InvalidParams(reasons)

@@ -18,7 +18,7 @@ from sentinel.agent.store import ProposalRecord
 from sentinel.agent.tools import ToolContext, ToolInputError
 from sentinel.agent.tools import tier2 as tools2
 from sentinel.agent.tools import tier3 as tools3
-from sentinel.sandbox.runtime.registry import TARGETS
+from sentinel.contract.registry import TARGETS
 from sentinel.validator import validate_source
 
 __all__ = ["CLASS_NAME", "architecture_name", "new_architecture", "next_variant"]

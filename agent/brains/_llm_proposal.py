@@ -10,7 +10,6 @@ what to fix, so one bad call costs a step, never the campaign.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 
@@ -20,13 +19,13 @@ from sentinel.agent.errors import BadInput
 from sentinel.agent.store import StoreError
 from sentinel.agent.tools import ToolContext, ToolInputError
 from sentinel.agent.tools._context import check_run_id, overrides_text
+from sentinel.contract.patterns import OVERRIDE_KEY
 
 __all__ = ["MAX_OVERRIDES", "MAX_RATIONALE", "ProposalDesk", "run_training"]
 
 MAX_OVERRIDES = 32
 MAX_RATIONALE = 600  # characters of the agent's own wording kept as the proposal's rationale
 MAX_VALUE_CHARS = 200
-_STORE_KEY = re.compile(r"[a-z_][a-z0-9_]{0,47}(?:\.[a-z_][a-z0-9_]{0,47}){0,3}")  # the store's pattern
 
 
 @dataclass
@@ -95,7 +94,7 @@ def _overrides(overrides: object) -> dict[str, Scalar]:
             parsed = parse_override(item.strip())
         except BadInput as err:
             raise ToolInputError(str(err)) from None
-        if not _STORE_KEY.fullmatch(parsed.key):
+        if not OVERRIDE_KEY.fullmatch(parsed.key):
             raise ToolInputError(f"override key {parsed.key!r:.60} must be lower case, like trainer.lr")
         if parsed.key in values:
             raise ToolInputError(f"override key {parsed.key!r} is given twice")

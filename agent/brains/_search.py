@@ -39,7 +39,7 @@ from sentinel.agent.configs import compose
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import CHOICE_GROUPS, Choices, GoalMetric, Range
 from sentinel.agent.store import ProposalRecord, RunRecord
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS
 
 __all__ = [
     "FAIL_RADIUS",

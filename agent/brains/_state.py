@@ -20,7 +20,7 @@ from sentinel.agent.drift import Recommendation
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import Choices
 from sentinel.agent.store import ProposalRecord
-from sentinel.sandbox.runtime.registry import DATASET_TASKS, GENERATED_TARGET, SUPERVISED
+from sentinel.contract.registry import DATASET_TASKS, GENERATED_TARGET, SUPERVISED
 
 __all__ = ["NEVER_RAN", "STAGNATION", "State", "fmt", "overrides_text"]
 

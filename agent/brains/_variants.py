@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS, Param
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS, Param
 
 __all__ = ["VariantPlan", "name_for", "plans"]
 

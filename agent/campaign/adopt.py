@@ -24,8 +24,9 @@ from typing import Any
 
 from sentinel.agent.goals import SandboxSettings
 from sentinel.agent.store import FINISHED_STATUSES, FeedbackStore, ProposalRecord
+from sentinel.contract.records import RunArtifacts
 from sentinel.sandbox import engine as engine_module
-from sentinel.sandbox.artifacts import RunArtifacts, copy_artifacts, read_artifacts
+from sentinel.sandbox.artifacts import copy_artifacts, read_artifacts
 from sentinel.sandbox.engine import RUN_LABEL, Engine
 from sentinel.sandbox.errors import SandboxError
 from sentinel.sandbox.images import LABEL_PREFIX, RUN_REPO
@@ -328,10 +329,10 @@ def evaluate_adopted(
 
     import yaml
 
+    from sentinel.contract.records import RunResult
     from sentinel.sandbox.errors import EngineUnavailable
     from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.paths import DATA_DIR
-    from sentinel.sandbox.run import RunResult
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
     image = f"{RUN_REPO}:{run_id}"

@@ -61,7 +61,7 @@ def _fmt(value: float) -> str:
 
 def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[Experience]:
     from sentinel.agent.store import open_store
-    from sentinel.monitor.events import outcome_name
+    from sentinel.contract.events import outcome_name
     from sentinel.monitor.status import Experience
 
     def number(value: float | None) -> float:

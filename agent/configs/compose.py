@@ -3,7 +3,7 @@
 Order of precedence, lowest first: the group entries the experiment's `defaults:` names (with
 CLI `group=entry` picks replacing them), the experiment's own `overrides:`, then CLI `a.b=value`
 overrides in the order given. OmegaConf does the merging; the result must then pass the
-registry (`sentinel.sandbox.runtime.schema`), the same check the container repeats.
+registry (`sentinel.contract.config`), the same check the container repeats.
 
 When the CLI re-picks a group, the experiment's overrides of that group are kept only for
 keys the new entry also has (an MLP's `hidden` means nothing to a CNN; `epochs` does to any
@@ -33,8 +33,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sentinel.agent.configs.overrides import Override, dotted_key, parse_overrides
 from sentinel.agent.errors import ConfigError
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, GROUPS, TARGETS
-from sentinel.sandbox.runtime.schema import ConfigInvalid, dump_yaml, load_yaml, validate_config
+from sentinel.contract.config import ConfigInvalid, dump_yaml, load_yaml, validate_config
+from sentinel.contract.registry import GENERATED_TARGET, GROUPS, TARGETS
 
 __all__ = ["GENERATED_DIR", "GROUP_DIRS", "ResolvedConfig", "compose", "entries", "experiments", "load_entry"]
 

@@ -15,8 +15,8 @@ import yaml
 
 from sentinel.agent.configs.bounded_yaml import YamlTooComplex, bounded_loader
 from sentinel.agent.errors import ConfigError
-from sentinel.sandbox.runtime.registry import GROUPS, SECTIONS
-from sentinel.sandbox.runtime.schema import ConfigInvalid, _Loader
+from sentinel.contract.config import ConfigInvalid, _Loader
+from sentinel.contract.registry import GROUPS, SECTIONS
 
 __all__ = ["Override", "dotted_key", "parse_override", "parse_overrides"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from sentinel.contract.vocabulary import FILE_NAME
 from sentinel.sandbox.artifacts import DEFAULT_LIMITS, KNOWN_FILES, copy_artifacts
-from sentinel.sandbox.artifacts.vocabulary import FILE_NAME
 
 __all__ = ["MAX_TRANSFER_BYTES", "NodeReport", "pack_run", "receive"]
 
@@ -141,8 +141,8 @@ def receive(report: NodeReport, out_dir: Path, executor: dict[str, Any]) -> Any:
     import yaml
 
     from sentinel.agent.launch import LaunchOutcome
-    from sentinel.sandbox.run import RunResult, _judge_artifacts, write_run_record
-    from sentinel.sandbox.scoring import TrustedMetrics
+    from sentinel.contract.records import RunResult, TrustedMetrics
+    from sentinel.sandbox.run import _judge_artifacts, write_run_record
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "config.yaml").write_text(yaml.safe_dump(report.config, sort_keys=True))

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from sentinel.agent.review.errors import BundleInvalid
+from sentinel.contract.patterns import SHA256
 
 __all__ = [
     "DECISION_FILE",
@@ -43,7 +44,6 @@ META_FILES = frozenset({SEAL_FILE, DECISION_FILE})
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 64
 FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,18 +7,18 @@ while the person is still there to fix it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sentinel.agent.configs import compose, parse_override
 from sentinel.agent.errors import BadInput
 from sentinel.agent.store import ProposalRecord
+from sentinel.contract.patterns import OVERRIDE_KEY
 
 __all__ = ["apply_changes", "checked_overrides"]
 
 Scalar = str | int | float | bool
-KEY = re.compile(r"[a-z_][a-z0-9_]{0,47}(?:\.[a-z_][a-z0-9_]{0,47}){0,3}")  # the FeedbackStore's
+KEY = OVERRIDE_KEY  # the FeedbackStore's
 
 
 def apply_changes(overrides: Mapping[str, Scalar], changes: Sequence[str]) -> dict[str, Scalar]:

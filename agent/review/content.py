@@ -25,8 +25,8 @@ from typing import Any
 from sentinel.agent.configs import ResolvedConfig, compose
 from sentinel.agent.review.bundle import Bundle
 from sentinel.agent.store import ProposalRecord
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET
-from sentinel.sandbox.runtime.schema import dump_yaml
+from sentinel.contract.config import dump_yaml
+from sentinel.contract.registry import GENERATED_TARGET
 
 __all__ = ["build_bundle", "builtin_models_dir", "closest_model", "config_diff", "model_diff"]
 

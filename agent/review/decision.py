@@ -9,7 +9,6 @@ for that bundle: repeating the same answer is a no-op, anything else is refused 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,13 +16,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from sentinel.agent.review.bundle import DECISION_FILE, SHA256, folder_digest, read_seal, write_atomic
+from sentinel.agent.review.bundle import DECISION_FILE, folder_digest, read_seal, write_atomic
 from sentinel.agent.review.errors import AlreadyDecided, BundleChanged, BundleInvalid, ReviewError
+from sentinel.contract.patterns import REVIEWER, SHA256
 
 __all__ = ["REVIEWER", "ReviewDecision", "read_decision", "record_decision"]
 
 ANSWERS = frozenset({"approved", "rejected", "modified"})
-REVIEWER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}")  # the FeedbackStore's reviewer pattern
 MAX_DECISION_BYTES = 64 * 1024
 Scalar = str | int | float | bool
 

@@ -16,11 +16,11 @@ from typing import Any
 from sentinel.agent.review.bundle import folder_digest, read_seal
 from sentinel.agent.review.decision import ReviewDecision, read_decision
 from sentinel.agent.review.errors import BundleInvalid, ReviewError, UnknownReview
-from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml
+from sentinel.contract.config import ConfigInvalid, load_yaml
+from sentinel.contract.patterns import CAMPAIGN_ID
 
 __all__ = ["BundleStatus", "bundle_folder", "find_bundle", "inspect", "list_bundles"]
 
-CAMPAIGN_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{2,47}")  # the FeedbackStore's campaign id pattern
 PROPOSAL_ID = re.compile(r"[1-9][0-9]{0,17}")
 MAX_PROPOSAL_BYTES = 256 * 1024
 

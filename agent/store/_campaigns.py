@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sentinel.agent.store._base import StoreBase
-from sentinel.agent.store._process import Owner, is_alive, this_process
 from sentinel.agent.store._records import CampaignRecord, EscalationRecord, frozen_json
 from sentinel.agent.store._values import (
     CAMPAIGN_STATES,
@@ -20,6 +19,7 @@ from sentinel.agent.store._values import (
     numbers_json,
 )
 from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict
+from sentinel.sandbox.process import Owner, is_alive, this_process
 
 if TYPE_CHECKING:
     from sentinel.agent.goals import CampaignGoal

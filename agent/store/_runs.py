@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._campaigns import DEFAULT_STALE_S
-from sentinel.agent.store._process import Owner, is_alive, this_process
 from sentinel.agent.store._records import Claim, ProposalRecord, StaleRun
 from sentinel.agent.store._values import (
     FINISHED_STATUSES,
@@ -26,11 +25,12 @@ from sentinel.agent.store._values import (
     numbers_json,
 )
 from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
+from sentinel.sandbox.process import Owner, is_alive, this_process
 
 if TYPE_CHECKING:
     from sentinel.agent.launch import LaunchOutcome
-    from sentinel.sandbox.artifacts import RunArtifacts
+    from sentinel.contract.records import RunArtifacts
 
 __all__ = ["RunsMixin"]
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sentinel.agent.store.errors import BadRecord
+from sentinel.contract.patterns import CAMPAIGN_ID, OVERRIDE_KEY, REVIEWER, RUN_ID, SHA256
 
 __all__ = [
     "CAMPAIGN_STATES",
@@ -79,17 +80,17 @@ RUN_STATUSES = FINISHED_STATUSES | {"running"}
 ISOLATIONS = frozenset({"runc", "gvisor"})
 
 PATTERNS: Mapping[str, re.Pattern[str]] = {
-    "campaign_id": re.compile(r"[a-z0-9][a-z0-9_.-]{2,47}"),
-    "run_id": re.compile(r"[a-z0-9][a-z0-9_.-]{2,63}"),  # sandbox.spec.RUN_ID_PATTERN: names the container
+    "campaign_id": CAMPAIGN_ID,
+    "run_id": RUN_ID,
     "name": re.compile(r"[a-z][a-z0-9_-]{0,31}"),  # brain, approval mode
-    "reviewer": re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}"),
-    "override": re.compile(r"[a-z_][a-z0-9_]{0,47}(?:\.[a-z_][a-z0-9_]{0,47}){0,3}"),
+    "reviewer": REVIEWER,
+    "override": OVERRIDE_KEY,
     "evidence": re.compile(r"[a-z][a-z0-9_]{0,47}(?:/[a-z][a-z0-9_]{0,23})?"),
     "metric": re.compile(r"(?:train|val|test)/[a-z][a-z0-9_]{0,23}"),
     "lineage": re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"),
     "experiment": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,95}"),
     "model_ref": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}"),
-    "sha256": re.compile(r"[0-9a-f]{64}"),
+    "sha256": SHA256,
 }
 MAX_ITEMS = 64
 MAX_STR_VALUE = 256

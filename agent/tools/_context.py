@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sentinel.agent.errors import BadInput
+from sentinel.contract.patterns import RUN_ID
 
 if TYPE_CHECKING:
     from sentinel.agent.brains._base import CampaignContext
@@ -41,7 +42,6 @@ __all__ = [
 MAX_TEXT = 6000  # characters a tool returns at most: one tool call must not flood a context window
 ENTRY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # agent-chosen entry names: lower case, file-safe
 TOOL_GROUPS = ("model", "trainer", "monitor")  # groups a tier-2 variant may derive from
-_RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 
 
 class ToolInputError(BadInput):
@@ -108,7 +108,7 @@ def check_entry_name(name: object, what: str = "name") -> str:
 
 
 def check_run_id(run_id: object) -> str:
-    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+    if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
         raise ToolInputError(f"run_id must be a run id from get_experiment_history, got {run_id!r:.60}")
     return run_id
 

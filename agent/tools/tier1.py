@@ -26,7 +26,7 @@ from sentinel.agent.tools._context import (
     fmt,
     overrides_text,
 )
-from sentinel.sandbox.runtime.registry import EXPERIMENT_NAME, TARGETS
+from sentinel.contract.registry import EXPERIMENT_NAME, TARGETS
 
 __all__ = [
     "check_drift",

@@ -17,7 +17,7 @@ import sentinel.sandbox.paths as sandbox_paths
 from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, entries, load_entry
 from sentinel.agent.errors import BadInput
 from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, data_block, fmt
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS
 from sentinel.validator import (
     InvalidName,
     InvalidParams,

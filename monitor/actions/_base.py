@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from sentinel.monitor.config import MonitorConfig
+from sentinel.monitor.protocol import TrainingControl
 from sentinel.monitor.signals import SignalWindow
 from sentinel.monitor.snapshots import SnapshotStore
-from sentinel.sandbox.runtime.hooks import TrainingControl
 
 __all__ = ["Action", "ActionContext"]
 

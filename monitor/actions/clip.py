@@ -4,7 +4,7 @@ blow-up. Cheaper than skipping when the batch is fine but the magnitude is not."
 from __future__ import annotations
 
 from sentinel.monitor.actions._base import Action, ActionContext
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["ClipAction"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sentinel.monitor.actions._base import Action, ActionContext
 from sentinel.monitor.actions._momentum import shorten_momentum
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["LrCutAction"]
 

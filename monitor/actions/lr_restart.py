@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from sentinel.monitor.actions._base import Action, ActionContext
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["LrRestartAction"]
 

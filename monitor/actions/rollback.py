@@ -13,7 +13,7 @@ import math
 
 from sentinel.monitor.actions._base import Action, ActionContext
 from sentinel.monitor.actions._momentum import apply_momentum_caps, shorten_momentum
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["RollbackAction"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sentinel.monitor.actions._base import Action, ActionContext
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["SkipAction"]
 

@@ -7,7 +7,7 @@ later use of the model then describe something usable)."""
 from __future__ import annotations
 
 from sentinel.monitor.actions._base import Action, ActionContext
-from sentinel.sandbox.runtime.hooks import TrainingControl
+from sentinel.monitor.protocol import TrainingControl
 
 __all__ = ["STOP_REASON", "StopAction"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from sentinel.sandbox.runtime.registry import FAULTS
-from sentinel.sandbox.runtime.schema import ConfigInvalid, check_faults
+from sentinel.contract.params import ConfigInvalid, check_faults
+from sentinel.contract.registry import FAULTS
 
 __all__ = ["FAULT_KINDS", "Condition", "Suite", "SuiteError", "load_suite", "parse_suite"]
 

@@ -3,8 +3,9 @@
 Everything in a run's `/artifacts` is hostile input (DESIGN.md, the boundary). This package
 turns it into frozen, schema-checked records or a rejection in Sentinel's own words; it never
 raises on hostile content, never follows a link, never blocks on a FIFO, never reads past a
-cap and never unpickles. See `_reader` for the folder policy, `vocabulary` for the closed sets
-of strings, `ArtifactLimits` for every bound.
+cap and never unpickles. See `_reader` for the folder policy, `sentinel.contract.vocabulary` for
+the closed sets of strings and `sentinel.contract.records` for the records it returns,
+`ArtifactLimits` for every bound.
 
     result = read_artifacts(run_dir)           # after the container exited
     if not result.accepted: status = "artifact_rejected"; reason = result.rejection
@@ -13,7 +14,6 @@ of strings, `ArtifactLimits` for every bound.
     for record in tail.poll(): progress.update(record.step)
 """
 
-from sentinel.sandbox.artifacts import vocabulary
 from sentinel.sandbox.artifacts._limits import (
     CHECKPOINT_FILE,
     DEFAULT_LIMITS,
@@ -23,51 +23,21 @@ from sentinel.sandbox.artifacts._limits import (
     SUMMARY_FILE,
     ArtifactLimits,
 )
-from sentinel.sandbox.artifacts._reader import copy_artifacts, read_artifacts
-from sentinel.sandbox.artifacts._records import (
-    ArtifactFile,
-    MetricRecord,
-    MonitorEvent,
-    RunArtifacts,
-    RunSummary,
-    SummaryPoint,
-)
+from sentinel.sandbox.artifacts._reader import copy_artifacts, raise_if_rejected, read_artifacts
 from sentinel.sandbox.artifacts._tail import MetricsTail
-from sentinel.sandbox.artifacts.vocabulary import (
-    ACTIONS,
-    ANOMALIES,
-    EVENT_KINDS,
-    FAULT_KINDS,
-    RUN_STATUSES,
-    SPLITS,
-    SUMMARY_REASONS,
-)
 from sentinel.sandbox.errors import ArtifactRejected
 
 __all__ = [
-    "ACTIONS",
-    "ANOMALIES",
     "CHECKPOINT_FILE",
     "DEFAULT_LIMITS",
     "EVENTS_FILE",
-    "EVENT_KINDS",
-    "FAULT_KINDS",
     "KNOWN_FILES",
     "METRICS_FILE",
-    "RUN_STATUSES",
-    "SPLITS",
     "SUMMARY_FILE",
-    "SUMMARY_REASONS",
-    "ArtifactFile",
     "ArtifactLimits",
     "ArtifactRejected",
-    "MetricRecord",
     "MetricsTail",
-    "MonitorEvent",
-    "RunArtifacts",
-    "RunSummary",
-    "SummaryPoint",
     "copy_artifacts",
+    "raise_if_rejected",
     "read_artifacts",
-    "vocabulary",
 ]

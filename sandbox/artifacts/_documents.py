@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
+from sentinel.contract.records import RunSummary
 from sentinel.sandbox.artifacts._json import LineSplitter, StrictJson, Violation
 from sentinel.sandbox.artifacts._limits import SUMMARY_FILE, ArtifactLimits
-from sentinel.sandbox.artifacts._records import RunSummary
 from sentinel.sandbox.artifacts._schema import parse_summary
 from sentinel.sandbox.errors import ArtifactRejected
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
 from sentinel.sandbox.artifacts._limits import ArtifactLimits
 from sentinel.sandbox.errors import ArtifactRejected
 

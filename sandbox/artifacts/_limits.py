@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from sentinel.contract.vocabulary import FLOAT32_MAX, MAX_STEP
+
 KiB = 1024
 MiB = 1024 * KiB
 
@@ -15,9 +17,6 @@ CHECKPOINT_FILE = "checkpoint.pt"
 #: The artifacts the contract names, in the order the reader checks them. Only these are ever
 #: copied to the host's run folder (an unknown "run.json" must not overwrite the host's own).
 KNOWN_FILES: tuple[str, ...] = (METRICS_FILE, SUMMARY_FILE, EVENTS_FILE, CHECKPOINT_FILE)
-
-#: Largest finite float32: a loss or gradient norm beyond it cannot come out of a float32 model.
-FLOAT32_MAX = 3.4028234663852886e38
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +41,7 @@ class ArtifactLimits:
     max_json_containers: int = 8  # objects + arrays per JSON document; also bounds nesting
     max_keys: int = 64  # keys per JSON object
     max_abs_float: float = FLOAT32_MAX
-    max_step: int = 10**9
+    max_step: int = MAX_STEP
     max_epoch: int = 10**6
     max_tail_read_bytes: int = 1 * MiB  # MetricsTail reads at most this much per poll
 

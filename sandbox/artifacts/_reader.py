@@ -23,7 +23,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
+from sentinel.contract.records import ArtifactFile, MetricRecord, MonitorEvent, RunArtifacts
 from sentinel.sandbox.artifacts._documents import JsonLines, parse_summary_document
 from sentinel.sandbox.artifacts._fs import (
     FOLDER,
@@ -43,7 +44,6 @@ from sentinel.sandbox.artifacts._limits import (
     SUMMARY_FILE,
     ArtifactLimits,
 )
-from sentinel.sandbox.artifacts._records import ArtifactFile, MetricRecord, MonitorEvent, RunArtifacts
 from sentinel.sandbox.artifacts._schema import parse_event, parse_metric
 from sentinel.sandbox.errors import ArtifactRejected
 
@@ -138,15 +138,22 @@ class _Staging:
         os.close(self._dst)
 
 
+def raise_if_rejected(result: RunArtifacts) -> RunArtifacts:
+    """For callers that prefer the error tree: raise ArtifactRejected, else return `result`."""
+    if result.rejection is not None:
+        raise ArtifactRejected(result.rejected_file or "", result.rejection)
+    return result
+
+
 def _read(directory: Path, limits: ArtifactLimits, staging: _Staging | None) -> RunArtifacts:
     try:
         folder = open_folder(directory)
     except ArtifactRejected as err:
-        return RunArtifacts.rejected(err)
+        return RunArtifacts.rejected(err.file, err.reason)
     try:
         return _collect(folder, limits, staging)
     except ArtifactRejected as err:
-        return RunArtifacts.rejected(err)
+        return RunArtifacts.rejected(err.file, err.reason)
     except _HostWriteError:
         raise  # the host's own disk failed: not the run's fault, copy_artifacts re-raises it
     except Exception:  # a reader bug must mark the run, not crash the campaign

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sentinel.sandbox.artifacts import vocabulary as vocab
+from sentinel.contract import vocabulary as vocab
+from sentinel.contract.events import EventError, check_event
+from sentinel.contract.records import MetricRecord, MonitorEvent, RunSummary, SummaryPoint
 from sentinel.sandbox.artifacts._json import Violation
 from sentinel.sandbox.artifacts._limits import ArtifactLimits
-from sentinel.sandbox.artifacts._records import MetricRecord, MonitorEvent, RunSummary, SummaryPoint
 
 _NAN = float("nan")
 _TRAIN_REQUIRED = ("step", "epoch", "split", "loss", "grad_norm", "lr")
@@ -24,7 +25,6 @@ _TRAIN_KEYS = frozenset({*_TRAIN_REQUIRED, "nonfinite", "fault"})
 _VAL_REQUIRED = ("step", "epoch", "split", "loss")
 _VAL_FIXED = frozenset({*_VAL_REQUIRED, "nonfinite"})
 _SUMMARY_KEYS = frozenset({"status", "epochs", "steps", "best", "final", "reason"})
-_EVENT_KEYS = frozenset({"kind", "step", "anomaly", "action", "evidence", "params"})
 
 
 def _one_of(value: object, key: str, allowed: frozenset[str]) -> str:
@@ -167,15 +167,24 @@ def parse_summary(obj: Mapping[str, Any], limits: ArtifactLimits) -> RunSummary:
 
 
 def parse_event(obj: Mapping[str, Any], limits: ArtifactLimits) -> MonitorEvent:
-    if not obj.keys() <= _EVENT_KEYS:
-        raise Violation(": has an unknown field")
-    _require(obj, ("step", "anomaly", "action", "evidence", "params"))
-    kind = obj.get("kind", vocab.DEFAULT_EVENT_KIND)
+    """The contract's event check (`contract.events.check_event`, the one the writer passes),
+    then this reader's own bounds on the step and on every number."""
+    try:
+        record = check_event(obj)
+    except EventError as err:
+        raise Violation(str(err)) from None
+    step = _int(record["step"], "step", limits.max_step)
+    numbers = {}
+    for key in ("evidence", "params"):
+        for name, value in record[key].items():
+            if math.isfinite(value):
+                _number(value, f"{key}.{name}", limits, null_ok=False, low=None)
+        numbers[key] = MappingProxyType({sys.intern(k): v for k, v in record[key].items()})
     return MonitorEvent(
-        step=_int(obj["step"], "step", limits.max_step),
-        anomaly=_one_of(obj["anomaly"], "anomaly", vocab.ANOMALIES),
-        action=_one_of(obj["action"], "action", vocab.ACTIONS),
-        evidence=MappingProxyType(_numbers(obj["evidence"], "evidence", limits, metric_keys=False)),
-        params=MappingProxyType(_numbers(obj["params"], "params", limits, metric_keys=False)),
-        kind=_one_of(kind, "kind", vocab.EVENT_KINDS),
+        step=step,
+        anomaly=sys.intern(record["anomaly"]),
+        action=sys.intern(record["action"]),
+        evidence=numbers["evidence"],
+        params=numbers["params"],
+        kind=sys.intern(record["kind"]),
     )

@@ -12,10 +12,10 @@ import logging
 import os
 from pathlib import Path
 
+from sentinel.contract.records import MetricRecord
 from sentinel.sandbox.artifacts._documents import JsonLines
 from sentinel.sandbox.artifacts._fs import Entry, cannot, open_entry
 from sentinel.sandbox.artifacts._limits import DEFAULT_LIMITS, METRICS_FILE, ArtifactLimits
-from sentinel.sandbox.artifacts._records import MetricRecord
 from sentinel.sandbox.artifacts._schema import parse_metric
 from sentinel.sandbox.errors import ArtifactRejected
 

@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[var] = str(threads)
 
     # Config first, with stdlib + PyYAML only: a bad config fails in milliseconds, before torch.
+    from sentinel.contract.config import ConfigInvalid, load_yaml, validate_config
     from sentinel.sandbox.runtime.metrics import write_summary
-    from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
 
     artifacts = args.artifacts
     if not artifacts.is_dir():

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from sentinel.monitor.protocol import STOP_STATUSES
+from sentinel.monitor.state_copy import clone_state
 from sentinel.sandbox.runtime.datasets import Batcher, BatcherState
-from sentinel.sandbox.runtime.hooks import STOP_STATUSES
 from sentinel.sandbox.runtime.metrics import EventWriter
 from sentinel.sandbox.runtime.optim import Schedule
-from sentinel.sandbox.runtime.state_copy import clone_state
 
 __all__ = ["LoopState", "RunControl", "Snapshot", "total_grad_norm"]
 
@@ -71,7 +71,7 @@ class Snapshot:
 
 
 class RunControl:
-    """Implements `sentinel.sandbox.runtime.hooks.TrainingControl` over a `LoopState`."""
+    """Implements `sentinel.monitor.protocol.TrainingControl` over a `LoopState`."""
 
     def __init__(self, state: LoopState) -> None:
         self._s = state

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sentinel.sandbox.runtime.registry import DATASET_TASKS
+from sentinel.contract.registry import DATASET_TASKS
 
 __all__ = ["ArrayDataset", "Batcher", "BatcherState", "DataInvalid", "Split"]
 

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sentinel.contract.config import ConfigInvalid, load_yaml, validate_config
 from sentinel.sandbox.runtime.__main__ import _THREAD_VARS, _read_config, cpu_budget
 from sentinel.sandbox.runtime.loader import build_model, load_dataset
-from sentinel.sandbox.runtime.schema import ConfigInvalid, load_yaml, validate_config
 from sentinel.sandbox.runtime.supervisor import make_undumpable
 from sentinel.sandbox.runtime.trainer import seed_everything
 

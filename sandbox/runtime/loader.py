@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 
+from sentinel.contract.registry import GENERATED_TARGET, TARGETS, split_target
+from sentinel.monitor.protocol import TrainerHook
 from sentinel.sandbox.runtime.datasets import ArrayDataset
-from sentinel.sandbox.runtime.hooks import TrainerHook
-from sentinel.sandbox.runtime.registry import GENERATED_TARGET, TARGETS, split_target
 
 __all__ = ["ModelLoadError", "build_hook", "build_model", "load_dataset"]
 

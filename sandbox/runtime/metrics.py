@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from sentinel.contract.events import event_line
+from sentinel.contract.vocabulary import FLOAT32_MAX
 
 __all__ = [
     "EVENTS_MAX_BYTES",
@@ -31,14 +33,6 @@ METRICS_MAX_BYTES = 8 * 1024 * 1024
 VAL_RESERVE_BYTES = 512 * 1024
 EVENTS_MAX_BYTES = 2 * 1024 * 1024
 MAX_LINE_BYTES = 4096
-MAX_EVENT_FIELDS = 32
-# The host reader's patterns (sandbox/artifacts/vocabulary.py), repeated here because the
-# container must not import host code; the host also checks the enumerations themselves.
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,23}(?:/[a-z][a-z0-9_]{0,23})?$")
-_EVENT_KINDS = frozenset({"intervention", "experience"})
-# A float32 model cannot produce a larger finite number; the host rejects anything beyond it.
-FLOAT32_MAX = 3.4028234663852886e38
 
 
 def finite_or_none(value: float) -> float | None:
@@ -127,44 +121,14 @@ class EventWriter:
         return self._out.dropped
 
     def record(self, event: Mapping[str, Any]) -> None:
-        """Raise ValueError for a malformed event; silently drop events past the byte cap."""
-        if not isinstance(event, Mapping):
-            raise ValueError(f"event must be a mapping, got {type(event).__name__}")
-        unknown = set(event) - {"kind", "step", "anomaly", "evidence", "action", "params"}
-        if unknown:
-            raise ValueError(f"unknown event keys {sorted(unknown)}")
-        step = event.get("step")
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"event step must be an int >= 0, got {step!r}")
-        line: dict[str, Any] = {"step": step}
-        if "kind" in event:
-            if event["kind"] not in _EVENT_KINDS:
-                raise ValueError(f"event kind must be one of {sorted(_EVENT_KINDS)}, got {event['kind']!r}")
-            line["kind"] = event["kind"]
-        for key in ("anomaly", "action"):
-            value = event.get(key)
-            if not isinstance(value, str) or not _NAME.match(value):
-                raise ValueError(f"event {key} must match {_NAME.pattern}, got {value!r}")
-            line[key] = value
-        for key in ("evidence", "params"):
-            line[key] = _numbers(key, event.get(key, {}))
-        self._out.write(line)
+        """Raise ValueError for a malformed event; silently drop events past the byte cap.
+
+        The line is `contract.events.event_line(event)`: the schema every reader checks, so a
+        monitor bug fails here, in the run, instead of rejecting the run's artifacts later."""
+        self._out.write(event_line(event))
 
     def close(self) -> None:
         self._out.close()
-
-
-def _numbers(where: str, values: Any) -> dict[str, float | None]:
-    if not isinstance(values, Mapping) or len(values) > MAX_EVENT_FIELDS:
-        raise ValueError(f"event {where} must be a mapping of at most {MAX_EVENT_FIELDS} numbers")
-    out: dict[str, float | None] = {}
-    for key, value in values.items():
-        if not isinstance(key, str) or not _KEY.match(key):
-            raise ValueError(f"event {where} key {key!r} is not a plain name")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"event {where}.{key} must be a number, got {type(value).__name__}")
-        out[key] = finite_or_none(float(value))
-    return out
 
 
 def write_summary(artifacts: Path, summary: Mapping[str, Any]) -> None:

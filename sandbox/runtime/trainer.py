@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from sentinel.monitor.protocol import StepSignals, TrainerHook
 from sentinel.sandbox.runtime.checkpoint import CheckpointKeeper, CheckpointResult
 from sentinel.sandbox.runtime.control import LoopState, RunControl, total_grad_norm
 from sentinel.sandbox.runtime.datasets import ArrayDataset, Batcher
 from sentinel.sandbox.runtime.faults import FaultPlan
-from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook
 from sentinel.sandbox.runtime.metrics import EventWriter, MetricsWriter, finite_or_none
 from sentinel.sandbox.runtime.optim import Schedule, build_optimizer
 from sentinel.sandbox.runtime.tasks import Task

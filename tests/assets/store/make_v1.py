@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from sentinel.agent.goals import load_goal
 from sentinel.agent.store import SCHEMA_VERSION, FeedbackStore
-from sentinel.sandbox.artifacts import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
+from sentinel.contract.records import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
 
 
 def build(path: Path) -> None:

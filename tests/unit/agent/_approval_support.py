@@ -26,9 +26,9 @@ from sentinel.agent.campaign.approval import ApprovalHook
 from sentinel.agent.goals import CampaignGoal, load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.scoring import TrustedMetrics
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, also when run as a script
 from _support import honest_trusted

@@ -15,12 +15,12 @@ import pytest
 from sentinel.agent.bench_executor import BENCH_CAMPAIGN, SandboxExecutor, bench_run_id, outcome_from_launch
 from sentinel.agent.errors import BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
+from sentinel.contract.events import decision_event, experience_event
+from sentinel.contract.patterns import RUN_ID
+from sentinel.contract.records import RunArtifacts, RunResult, RunSummary, SummaryPoint
 from sentinel.monitor.bench.executor import RunRequest, read_outcome
-from sentinel.monitor.events import decision_event, experience_event
-from sentinel.sandbox.artifacts import RunArtifacts, RunSummary, SummaryPoint, read_artifacts
+from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.errors import BadRunInput, EngineUnavailable, ImageUnavailable
-from sentinel.sandbox.run import RunResult
-from sentinel.sandbox.spec import RUN_ID_PATTERN
 
 SUMMARY = RunSummary(
     status="completed",
@@ -121,7 +121,7 @@ def test_run_ids_follow_the_sandbox_rules_and_never_repeat(tmp_path):
     long = _request(tmp_path, "c" + "_x" * 23, seed=2**31 - 1, monitored=False)
     ids = {bench_run_id(long) for _ in range(50)}
     assert len(ids) == 50
-    assert all(RUN_ID_PATTERN.match(i) and i.startswith("mb-c-x") and "-s2147483647-sha-" in i for i in ids)
+    assert all(RUN_ID.fullmatch(i) and i.startswith("mb-c-x") and "-s2147483647-sha-" in i for i in ids)
     assert bench_run_id(_request(tmp_path)).startswith("mb-lr-spike-digits-s0-mon-")
 
 
@@ -133,7 +133,7 @@ def test_launch_request_carries_the_run_as_asked(tmp_path):
     assert launch.out_dir == request.out_dir and launch.data_dir == (tmp_path / "data").resolve()
     assert (launch.isolation, launch.timeout_s, launch.cpus, launch.memory) == ("gvisor", 99.0, 1.0, "2g")
     assert launch.campaign == BENCH_CAMPAIGN and launch.keep_image is False
-    assert launch.runtime_image == "rt:a" and RUN_ID_PATTERN.match(launch.run_id or "")
+    assert launch.runtime_image == "rt:a" and RUN_ID.fullmatch(launch.run_id or "")
 
 
 def test_unknown_isolation_is_bad_input():

@@ -16,9 +16,9 @@ from sentinel.agent.executors.cluster import node_command
 from sentinel.agent.executors.ray_cluster import check_address
 from sentinel.agent.launch import LaunchOutcome
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
-from sentinel.sandbox.run import RunResult, write_run_record
-from sentinel.sandbox.scoring import TrustedMetrics
+from sentinel.sandbox.run import write_run_record
 
 POINT = {"epoch": 0, "step": 10, "val/loss": 0.2, "val/acc": 0.8}
 CONFIG = {"experiment": {"name": "digits", "seed": 0}}

@@ -23,7 +23,7 @@ from sentinel.agent.review import (
     write_bundle,
 )
 from sentinel.agent.store import FeedbackStore, ProposalRecord
-from sentinel.sandbox.runtime.schema import load_yaml
+from sentinel.contract.config import load_yaml
 
 
 @pytest.fixture

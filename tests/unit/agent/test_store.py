@@ -23,7 +23,7 @@ from sentinel.agent.store import (
     UnknownRecord,
     open_store,
 )
-from sentinel.sandbox.artifacts import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
+from sentinel.contract.records import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
 
 SHA = "ab" * 32
 
@@ -289,7 +289,7 @@ def test_recording_is_idempotent(store: FeedbackStore, campaign: CampaignRecord)
 def test_record_outcome_from_launch_outcome(
     store: FeedbackStore, campaign: CampaignRecord, tmp_path: Path
 ) -> None:
-    from sentinel.sandbox.run import RunResult
+    from sentinel.contract.records import RunResult
 
     approved(store, "camp-1")
     claim = store.claim_next("camp-1", isolation="gvisor")

@@ -17,7 +17,7 @@ import pytest
 
 from sentinel.agent.goals import load_goal
 from sentinel.agent.store import CampaignBusy, FeedbackStore, StateConflict
-from sentinel.agent.store._process import Owner, is_alive, start_marker, this_process
+from sentinel.sandbox.process import Owner, is_alive, start_marker, this_process
 
 PRELUDE = """
 import sys
@@ -243,7 +243,7 @@ def test_attach_refuses_a_live_owner_and_takes_over_a_dead_one(store: FeedbackSt
 WRITER = """
 import itertools
 from sentinel.agent.goals import load_goal
-from sentinel.sandbox.artifacts import RunArtifacts
+from sentinel.contract.records import RunArtifacts
 store.attach_campaign("camp")
 for i in itertools.count():
     p = store.add_proposal("camp", tier=1, brain="strategist", overrides={"trainer.lr": 0.001}, rationale="r")

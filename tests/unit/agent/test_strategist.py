@@ -20,7 +20,7 @@ from sentinel.agent.configs import compose
 from sentinel.agent.drift import Finding, Recommendation
 from sentinel.agent.goals import CampaignGoal, load_goal, parse_goal
 from sentinel.agent.store import FeedbackStore, ProposalRecord
-from sentinel.sandbox.artifacts import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
+from sentinel.contract.records import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
 from sentinel.sandbox.paths import CONFIGS_DIR
 from sentinel.validator import validate_path
 

@@ -21,9 +21,9 @@ from sentinel.agent.campaign import AutoApproval, CampaignRunner
 from sentinel.agent.goals import load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
-from sentinel.sandbox.scoring import TrustedMetrics
 from sentinel.validator import validate_path
 
 CID = "hr-campaign"

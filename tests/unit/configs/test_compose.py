@@ -10,7 +10,7 @@ import yaml
 
 from sentinel.agent.configs import ResolvedConfig, compose, entries, experiments, parse_override
 from sentinel.agent.errors import ConfigError
-from sentinel.sandbox.runtime.schema import load_yaml, validate_config
+from sentinel.contract.config import load_yaml, validate_config
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 OFF = "monitor.enabled=false"

@@ -181,10 +181,10 @@ def train(digits_root: Any, tmp_path: Any) -> Any:
     `trainer` keys override the registry defaults, `monitor` holds monitor config keys."""
     import torch
 
+    from sentinel.contract.config import validate_config
     from sentinel.monitor import MonitorHook
     from sentinel.sandbox.runtime.datasets import ArrayDataset
     from sentinel.sandbox.runtime.loader import build_model
-    from sentinel.sandbox.runtime.schema import validate_config
     from sentinel.sandbox.runtime.trainer import Trainer, seed_everything
 
     counter = iter(range(1000))

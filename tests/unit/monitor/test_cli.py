@@ -5,7 +5,7 @@ import json
 from typer.testing import CliRunner
 
 from sentinel.agent.cli.monitor import app
-from sentinel.monitor.events import decision_event, experience_event
+from sentinel.contract.events import decision_event, experience_event
 
 runner = CliRunner()
 
@@ -43,7 +43,7 @@ def _store_with_experiences(path):
 
     from sentinel.agent.goals import load_goal
     from sentinel.agent.store import FeedbackStore
-    from sentinel.sandbox.artifacts import MonitorEvent, RunArtifacts, RunSummary
+    from sentinel.contract.records import MonitorEvent, RunArtifacts, RunSummary
 
     store = FeedbackStore(path)
     store.create_campaign(load_goal("digits:quick"), seed=1, campaign_id="camp-a")

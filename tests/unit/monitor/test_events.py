@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from sentinel.monitor.events import (
+from sentinel.contract.events import (
     MAX_LINE_BYTES,
     OUTCOME_CODES,
     EventError,
@@ -88,11 +88,12 @@ def test_too_many_keys_are_rejected():
         parse_event(json.dumps(event))
 
 
-def test_vocabulary_is_a_subset_of_the_hosts():
-    """Every name the monitor writes must get past the host's artifact reader."""
-    vocabulary = pytest.importorskip("sentinel.sandbox.artifacts.vocabulary")
-    from sentinel.monitor.events import ACTIONS, ANOMALIES, KINDS
+def test_every_name_the_monitor_writes_is_in_the_one_vocabulary():
+    """Every detector, action and outcome the monitor can write must get past every reader."""
+    from sentinel.contract import vocabulary
+    from sentinel.monitor.actions import ACTIONS
+    from sentinel.monitor.detectors import DETECTORS
 
-    assert set(ANOMALIES) <= vocabulary.ANOMALIES
+    assert {d.name for d in DETECTORS} <= vocabulary.ANOMALIES
     assert set(ACTIONS) <= vocabulary.ACTIONS
-    assert set(KINDS) <= vocabulary.EVENT_KINDS
+    assert set(OUTCOME_CODES) == set(vocabulary.OUTCOMES)

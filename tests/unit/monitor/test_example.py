@@ -14,7 +14,7 @@ def example():
 
 
 def test_the_example_rescues_an_lr_spike_and_writes_strict_events(example, tmp_path, capsys):
-    from sentinel.monitor.events import parse_event
+    from sentinel.contract.events import parse_event
 
     events = tmp_path / "monitor_events.jsonl"
     assert example["main"](["--fault", "lr_spike", "--events", str(events)]) == 0

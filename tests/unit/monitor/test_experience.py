@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from sentinel.monitor.events import decision_event, outcome_name
+from sentinel.contract.events import decision_event, outcome_name
 from sentinel.monitor.experience import OUTCOME_VALUE, ExperienceLog
 from sentinel.monitor.signals import SignalWindow
 

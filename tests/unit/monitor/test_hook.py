@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 
+from sentinel.contract.events import outcome_name
 from sentinel.monitor import MonitorHook, build_trainer_hook
-from sentinel.monitor.events import outcome_name
 from sentinel.monitor.loop import LoopControl
-from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook, TrainingControl
+from sentinel.monitor.protocol import StepSignals, TrainerHook, TrainingControl
 
 
 class RewindingControl(LoopControl):

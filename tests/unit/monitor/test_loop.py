@@ -6,8 +6,8 @@ import math
 import pytest
 import torch
 
+from sentinel.contract.events import outcome_name
 from sentinel.monitor import Monitor, attach
-from sentinel.monitor.events import outcome_name
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_disabled_monitor_always_says_step():
 
 
 def test_events_file_is_strict_jsonl(tmp_path, tiny):
-    from sentinel.monitor.events import parse_event
+    from sentinel.contract.events import parse_event
 
     path = tmp_path / "monitor_events.jsonl"
     torch.manual_seed(0)

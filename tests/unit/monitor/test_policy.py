@@ -2,9 +2,9 @@ import math
 
 import pytest
 
+from sentinel.contract.vocabulary import ANOMALIES
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import Finding
-from sentinel.monitor.events import ANOMALIES
 from sentinel.monitor.policy import CONTAIN_ACTION, ENTRY_RUNG, RUNG_ACTION, RUNGS, Policy
 
 CFG = MonitorConfig()

@@ -13,8 +13,8 @@ import pytest
 
 from sentinel.monitor.actions import ACTIONS, ActionContext
 from sentinel.monitor.config import MonitorConfig
+from sentinel.monitor.protocol import StepSignals, TrainerHook, TrainingControl
 from sentinel.monitor.snapshots import SnapshotStore
-from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook, TrainingControl
 
 from .conftest import make_window
 

@@ -1,7 +1,7 @@
+from sentinel.contract.vocabulary import OUTCOMES
 from sentinel.monitor.actions import ACTIONS
 from sentinel.monitor.config import MonitorConfig
 from sentinel.monitor.detectors import DETECTORS
-from sentinel.monitor.events import OUTCOMES
 from sentinel.monitor.policy import RUNGS, SHORTCUTS
 from sentinel.monitor.spec import render_spec
 

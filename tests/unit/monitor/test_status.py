@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from sentinel.monitor.events import decision_event, experience_event
+from sentinel.contract.events import decision_event, experience_event
 from sentinel.monitor.status import MAX_FILE_BYTES, latest_experiences, read_events
 
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import torch
 
+from sentinel.contract.config import validate_config
+from sentinel.monitor.protocol import TrainerHook
 from sentinel.sandbox.data import prepare_all
 from sentinel.sandbox.runtime.datasets import ArrayDataset
-from sentinel.sandbox.runtime.hooks import TrainerHook
 from sentinel.sandbox.runtime.loader import build_model
-from sentinel.sandbox.runtime.schema import validate_config
 from sentinel.sandbox.runtime.trainer import RunResult, Trainer, seed_everything
 
 TEST_SCALE = 0.25

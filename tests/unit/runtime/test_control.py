@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import torch
 
+from sentinel.monitor.protocol import StepSignals, TrainerHook, TrainingControl
 from sentinel.sandbox.runtime.control import Snapshot
-from sentinel.sandbox.runtime.hooks import StepSignals, TrainerHook, TrainingControl
 
 from .conftest import RunFn
 

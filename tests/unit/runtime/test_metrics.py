@@ -83,7 +83,7 @@ def test_events_are_checked_and_nonfinite_evidence_is_null(tmp_path: Path) -> No
             "anomaly": "nan",
             "evidence": {},
             "action": "none",
-            "params": {"val/loss": 1},
+            "params": {"val/loss": 1, "outcome": 1, "reward": 0.5},
         }
     )
     for bad in (
@@ -99,13 +99,15 @@ def test_events_are_checked_and_nonfinite_evidence_is_null(tmp_path: Path) -> No
     events.close()
     first, second = _lines(tmp_path / "monitor_events.jsonl")
     assert first == {
+        "kind": "intervention",
         "step": 5,
         "anomaly": "nan",
         "action": "rollback",
         "evidence": {"loss": None},
         "params": {"to_step": 3.0},
     }
-    assert second["kind"] == "experience" and second["params"] == {"val/loss": 1.0}
+    assert second["kind"] == "experience"
+    assert second["params"] == {"val/loss": 1.0, "outcome": 1.0, "reward": 0.5}
 
 
 def test_summary_is_strict_json_and_atomic(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from sentinel.contract.registry import TARGETS
 from sentinel.sandbox.runtime.loader import build_model
-from sentinel.sandbox.runtime.registry import TARGETS
 from sentinel.validator import validate_path
 
 from .conftest import MODELS

@@ -9,7 +9,7 @@ import pytest
 
 from sentinel.monitor import MonitorHook
 from sentinel.monitor.config import MonitorConfig
-from sentinel.sandbox.runtime.hooks import QuietGate, StepSignals, TrainerHook, TrainingControl
+from sentinel.monitor.protocol import QuietGate, StepSignals, TrainerHook, TrainingControl
 
 
 class _Recorder(TrainerHook):

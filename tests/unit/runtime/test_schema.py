@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sentinel.sandbox.runtime import registry
-from sentinel.sandbox.runtime.schema import ConfigInvalid, dump_yaml, load_yaml, validate_config
+from sentinel.contract import registry
+from sentinel.contract.config import ConfigInvalid, dump_yaml, load_yaml, validate_config
 
 from .conftest import MODELS, make_config
 
@@ -72,7 +72,7 @@ def _with(section: str, **values: Any) -> dict[str, Any]:
         (_with("trainer", lr="fast"), "trainer.lr must be a number"),
         (_with("trainer", lr=float("nan")), "must be finite"),
         (_with("trainer", epochs=2.5), "trainer.epochs must be an integer"),
-        (_with("trainer", epochs=True), "must be a number"),
+        (_with("trainer", epochs=True), "trainer.epochs must be an integer, got True"),
         (_with("trainer", deterministic="yes"), "must be true or false"),
         (_with("trainer", optimizer="adam"), "'adam' is not one of adamw, sgd"),
         (_with("trainer", lrr=1), r"unknown key trainer\.lrr"),

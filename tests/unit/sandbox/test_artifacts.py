@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.contract.records import MetricRecord, RunArtifacts
 from sentinel.sandbox.artifacts import (
     DEFAULT_LIMITS,
     KNOWN_FILES,
     ArtifactLimits,
     ArtifactRejected,
-    MetricRecord,
-    RunArtifacts,
     copy_artifacts,
+    raise_if_rejected,
     read_artifacts,
 )
 from sentinel.sandbox.errors import SandboxError
@@ -456,11 +456,11 @@ def test_rejection_is_all_or_nothing(art: Path) -> None:
 def test_raise_if_rejected_gives_the_sandbox_error(art: Path) -> None:
     (art / "metrics.jsonl").symlink_to("/etc/passwd")
     with pytest.raises(ArtifactRejected) as caught:
-        read_artifacts(art).raise_if_rejected()
+        raise_if_rejected(read_artifacts(art))
     assert isinstance(caught.value, SandboxError) and caught.value.exit_code == 1
     assert (caught.value.file, str(caught.value)) == ("metrics.jsonl", "metrics.jsonl is a symlink")
     accepted = read_artifacts(write(art.parent / "ok", good_files()))
-    assert accepted.raise_if_rejected() is accepted
+    assert raise_if_rejected(accepted) is accepted
 
 
 def test_a_reader_bug_becomes_a_rejection_not_a_crash(art: Path, monkeypatch: pytest.MonkeyPatch) -> None:

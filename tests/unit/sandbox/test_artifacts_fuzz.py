@@ -16,18 +16,9 @@ from types import MappingProxyType
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sentinel.sandbox.artifacts import (
-    DEFAULT_LIMITS,
-    KNOWN_FILES,
-    MetricRecord,
-    MetricsTail,
-    MonitorEvent,
-    RunArtifacts,
-    RunSummary,
-    SummaryPoint,
-    read_artifacts,
-    vocabulary,
-)
+from sentinel.contract import vocabulary
+from sentinel.contract.records import MetricRecord, MonitorEvent, RunArtifacts, RunSummary, SummaryPoint
+from sentinel.sandbox.artifacts import DEFAULT_LIMITS, KNOWN_FILES, MetricsTail, read_artifacts
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIMITS = DEFAULT_LIMITS

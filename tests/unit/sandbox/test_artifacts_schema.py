@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.sandbox.artifacts import (
-    ArtifactLimits,
-    RunArtifacts,
-    read_artifacts,
-    vocabulary,
-)
+from sentinel.contract import vocabulary
+from sentinel.contract.records import RunArtifacts
+from sentinel.sandbox.artifacts import ArtifactLimits, read_artifacts
 
 TRAIN = {"step": 3, "epoch": 1, "split": "train", "loss": 0.5, "grad_norm": 1.5, "lr": 0.001}
 VAL = {"step": 3, "epoch": 1, "split": "val", "loss": 0.4, "acc": 0.75, "mae": 3.2}
@@ -298,7 +295,12 @@ def test_summary_over_64_kib_is_rejected(tmp_path: Path) -> None:
 
 
 def test_events_accept_the_contract_and_experience_records(tmp_path: Path) -> None:
-    experience = {**EVENT, "kind": "experience", "evidence": {"val/loss": None}, "params": {}}
+    experience = {
+        **EVENT,
+        "kind": "experience",
+        "evidence": {"val/loss": None},
+        "params": {"outcome": 1.0, "reward": 0.5},
+    }
     result = read_one(tmp_path, "monitor_events.jsonl", line(EVENT) + line(experience))
     assert result.accepted, result.rejection
     first, second = result.events
@@ -308,9 +310,8 @@ def test_events_accept_the_contract_and_experience_records(tmp_path: Path) -> No
         "lr_cut",
         {"factor": 0.5},
     )
-    assert (
-        second.kind == "experience" and math.isnan(second.evidence["val/loss"]) and dict(second.params) == {}
-    )
+    assert second.kind == "experience" and math.isnan(second.evidence["val/loss"])
+    assert dict(second.params) == {"outcome": 1.0, "reward": 0.5}
 
 
 EVENT_CASES = {

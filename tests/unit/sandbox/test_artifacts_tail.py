@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.sandbox.artifacts import ArtifactLimits, MetricRecord, MetricsTail, read_artifacts
+from sentinel.contract.records import MetricRecord
+from sentinel.sandbox.artifacts import ArtifactLimits, MetricsTail, read_artifacts
 
 TRAIN = {"step": 0, "epoch": 0, "split": "train", "loss": 1.0, "grad_norm": 2.0, "lr": 0.01}
 

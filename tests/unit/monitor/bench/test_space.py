@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sentinel.contract.params import check_faults
 from sentinel.monitor.bench.space import (
     SPLITS,
     SpaceError,
@@ -20,7 +21,6 @@ from sentinel.monitor.bench.space import (
     suite_yaml,
 )
 from sentinel.monitor.bench.suite import parse_suite
-from sentinel.sandbox.runtime.schema import check_faults
 
 SPACE_FILE = Path(__file__).resolve().parents[4] / "configs" / "monitor" / "space.yaml"
 SPACE = load_space(SPACE_FILE)

@@ -102,7 +102,7 @@ def test_huge_or_broken_files_are_refused(tmp_path):
 def test_fault_bounds_are_the_runtimes():
     """One rule in one place: what the suite accepts, the runtime's config check accepts, and
     the reverse (a negative bad_batch.scale flips the inputs: legal in both)."""
-    from sentinel.sandbox.runtime.schema import check_faults
+    from sentinel.contract.params import check_faults
 
     fault = {"kind": "bad_batch", "at_step": 3, "scale": -5.0, "duration": 2}
     suite = parse_suite(_suite(name="f", faults=[fault]))

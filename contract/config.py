@@ -15,31 +15,25 @@ from typing import Any
 
 import yaml
 
-from sentinel.sandbox.runtime.registry import (
+from sentinel.contract.params import ConfigInvalid, check_param, check_params
+from sentinel.contract.registry import (
     DATASET_TASKS,
     EXPERIMENT_NAME,
     EXPERIMENT_PARAMS,
-    FAULTS,
     GENERATED_PARAM,
     GENERATED_STR,
     GENERATED_TARGET,
-    MAX_FAULTS,
     MAX_GENERATED_PARAMS,
     SECTIONS,
     TARGETS,
-    Param,
 )
 
-__all__ = ["ConfigInvalid", "check_faults", "dump_yaml", "load_yaml", "validate_config"]
+__all__ = ["ConfigInvalid", "dump_yaml", "load_yaml", "validate_config"]
 
 MAX_PLAIN_DEPTH = 4
 MAX_PLAIN_ITEMS = 256
 MAX_PLAIN_STR = 256
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")  # no leading underscore, so no dunders
-
-
-class ConfigInvalid(ValueError):
-    """The config does not fit the registry; the message is one line naming path and value."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -99,7 +93,7 @@ def validate_config(raw: Any) -> dict[str, Any]:
 
 
 def _experiment(raw: Any) -> dict[str, Any]:
-    values = _params("experiment", raw, EXPERIMENT_PARAMS)
+    values = check_params("experiment", raw, EXPERIMENT_PARAMS)
     if not EXPERIMENT_NAME.match(values["name"]):
         raise ConfigInvalid(f"experiment.name {values['name']!r} must match {EXPERIMENT_NAME.pattern}")
     return values
@@ -119,82 +113,7 @@ def _section(section: str, raw: Any) -> dict[str, Any]:
         raise ConfigInvalid(f"{section}._target_ {target!r} is not in the registry")
     if spec.group != section:
         raise ConfigInvalid(f"{section}._target_ {target!r} belongs to group {spec.group!r}")
-    return {"_target_": target, **_params(section, params, spec.params)}
-
-
-def _params(path: str, raw: Any, spec: Mapping[str, Param]) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise ConfigInvalid(f"{path} must be a mapping, got {type(raw).__name__}")
-    for key in raw:
-        if key not in spec:
-            known = ", ".join(sorted(spec)) or "none"
-            raise ConfigInvalid(f"unknown key {path}.{key} (known: {known})")
-    out: dict[str, Any] = {}
-    for name, param in spec.items():
-        if name in raw:
-            out[name] = _value(f"{path}.{name}", raw[name], param)
-        elif param.required:
-            raise ConfigInvalid(f"missing required key {path}.{name}")
-        else:
-            out[name] = list(param.default) if isinstance(param.default, tuple) else param.default
-    return out
-
-
-def _value(path: str, value: Any, param: Param) -> Any:
-    if value is None and param.nullable:
-        return None
-    kind = param.kind
-    if kind == "faults":
-        return _faults(path, value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigInvalid(f"{path} must be true or false, got {value!r}")
-        return value
-    if kind == "str":
-        if not isinstance(value, str):
-            raise ConfigInvalid(f"{path} must be a string, got {value!r}")
-        if param.choices is not None and value not in param.choices:
-            raise ConfigInvalid(f"{path} {value!r} is not one of {', '.join(param.choices)}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigInvalid(f"{path} must be a number, got {value!r}")
-    if kind == "int":
-        if not isinstance(value, int):
-            raise ConfigInvalid(f"{path} must be an integer, got {value!r}")
-    else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ConfigInvalid(f"{path} must be finite, got {value!r}")
-    if param.low is not None and value < param.low:
-        raise ConfigInvalid(f"{path} {value!r} is below the minimum {param.low!r}")
-    if param.high is not None and value > param.high:
-        raise ConfigInvalid(f"{path} {value!r} is above the maximum {param.high!r}")
-    return value
-
-
-def check_faults(value: Any, path: str = "trainer.faults") -> list[dict[str, Any]]:
-    """The one rule for fault parameters (`registry.FAULTS` bounds, defaults filled): the
-    runtime and the benchmark's suite parser both call it, so a fault one accepts the other
-    runs (a negative `bad_batch.scale` flips the inputs' sign: legal in both)."""
-    return _faults(path, value)
-
-
-def _faults(path: str, value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list | tuple):
-        raise ConfigInvalid(f"{path} must be a list, got {type(value).__name__}")
-    if len(value) > MAX_FAULTS:
-        raise ConfigInvalid(f"{path} has {len(value)} entries; at most {MAX_FAULTS}")
-    out = []
-    for i, entry in enumerate(value):
-        where = f"{path}[{i}]"
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("kind"), str):
-            raise ConfigInvalid(f"{where} must be a mapping with a string 'kind'")
-        kind = entry["kind"]
-        if kind not in FAULTS:
-            raise ConfigInvalid(f"{where}.kind {kind!r} is not one of {', '.join(FAULTS)}")
-        fields = {k: v for k, v in entry.items() if k != "kind"}
-        out.append({"kind": kind, **_params(where, fields, FAULTS[kind])})
-    return out
+    return {"_target_": target, **check_params(section, params, spec.params)}
 
 
 def _generated_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,9 +127,9 @@ def _generated_params(params: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool):
             out[key] = value
         elif isinstance(value, int):
-            out[key] = _value(path, value, GENERATED_PARAM["int"])
+            out[key] = check_param(path, value, GENERATED_PARAM["int"])
         elif isinstance(value, float):
-            out[key] = _value(path, value, GENERATED_PARAM["float"])
+            out[key] = check_param(path, value, GENERATED_PARAM["float"])
         elif isinstance(value, str) and GENERATED_STR.match(value):
             out[key] = value
         else:

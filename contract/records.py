@@ -1,17 +1,20 @@
-"""The typed records the reader hands out: frozen, slotted, and holding no raw dict.
+"""The typed records a run produces on the host: pure data, shared by every consumer.
 
-Everything here has passed the schema: strings are members of `vocabulary` sets, names match
-its patterns, numbers are finite and bounded (NaN only where the run flagged a non-finite
-value). Mappings are read-only views, so a consumer cannot mutate what the reader checked.
+The artifact records are what the host's hostile reader (`sandbox/artifacts`) hands out:
+everything in them has passed the schema: strings are members of `vocabulary` sets, names
+match its patterns, numbers are finite and bounded (NaN only where the run flagged a
+non-finite value). Mappings are read-only views, so a consumer cannot mutate what the reader
+checked. `TrustedMetrics` is the host's own scoring of a run, `RunResult` one container's
+outcome as `sandbox.run` observed it. Stdlib only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import MappingProxyType
-
-from sentinel.sandbox.errors import ArtifactRejected
+from typing import Any
 
 _EMPTY: Mapping[str, float] = MappingProxyType({})
 
@@ -118,11 +121,54 @@ class RunArtifacts:
         return self.rejection is None
 
     @classmethod
-    def rejected(cls, err: ArtifactRejected) -> RunArtifacts:
-        return cls(rejection=err.reason, rejected_file=err.file or None)
+    def rejected(cls, file: str, reason: str) -> RunArtifacts:
+        """All or nothing: a rejection (`file` "" for the folder as a whole) and no content."""
+        return cls(rejection=reason, rejected_file=file or None)
 
-    def raise_if_rejected(self) -> RunArtifacts:
-        """For callers that prefer the error tree: raise ArtifactRejected, else return self."""
-        if self.rejection is not None:
-            raise ArtifactRejected(self.rejected_file or "", self.rejection)
-        return self
+
+@dataclass(frozen=True, slots=True)
+class TrustedMetrics:
+    """The host's numbers for one run ("test/mae", "val/mae", ...) and its verdict on the claim."""
+
+    values: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
+    mismatch: str | None = None  # Sentinel's wording when the run's claim disagrees
+    seconds: float = 0.0  # the whole evaluation step: layer build, container, read-back, scoring
+
+    def to_json(self) -> dict[str, object]:
+        return {"values": dict(self.values), "mismatch": self.mismatch, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One container's outcome; `status` comes from what the host observed, never from a file."""
+
+    run_id: str
+    status: str  # completed | diverged | failed | timeout | oom | killed | artifact_rejected
+    reason: str  # Sentinel's own wording
+    exit_code: int | None
+    oom_killed: bool
+    timed_out: bool
+    isolation: str
+    image: str
+    seconds: float
+    out_dir: Path
+    log_tail: str
+    artifacts: RunArtifacts | None
+    trusted: TrustedMetrics | None = None  # the host's own scores (sandbox/evaluation.py)
+
+    def to_json(self) -> dict[str, Any]:
+        skip = {"artifacts", "log_tail", "trusted"}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        data["out_dir"] = str(self.out_dir)
+        if self.trusted is not None:
+            data["trusted"] = self.trusted.to_json()
+        summary = self.artifacts.summary if self.artifacts is not None else None
+        for name in ("best", "final"):
+            point = getattr(summary, name, None) if summary is not None else None
+            if point is not None:
+                data[name] = {"epoch": point.epoch, "step": point.step, **_finite_or_none(point.values)}
+        return data
+
+
+def _finite_or_none(values: Any) -> dict[str, float | None]:
+    return {k: (v if v == v else None) for k, v in values.items()}  # NaN -> null in JSON
