@@ -10,7 +10,7 @@ reaper (whatever a dead owner left: containers, run images, volumes, owner files
 stale-folder sweep, and exits. The reaper only ever removes what a dead process owned, so a
 janitor firing while other runs go on is harmless.
 
-    python -m sentinel.agent.executors._janitor [--detach] PID START_TICKS NODE_ROOT
+    python -m sentinel.agent.executors._janitor [--detach] PID START_MARKER NODE_ROOT
 """
 
 from __future__ import annotations
@@ -23,20 +23,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["process_start", "start_janitor", "watch"]
+from sentinel.sandbox.process import pid_alive, start_marker
+
+__all__ = ["start_janitor", "watch"]
 
 POLL_S = 1.0
 MODULE = "sentinel.agent.executors._janitor"  # not __name__: that is __main__ under `python -m`
-
-
-def process_start(pid: int) -> int | None:
-    """The process's start time in clock ticks (/proc), so a reused pid is not mistaken for it."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return None if fields[0] == "Z" else int(fields[19])
 
 
 def _reap(root: Path) -> None:
@@ -52,17 +44,17 @@ def _reap(root: Path) -> None:
 
 
 def watch(
-    pid: int, start: int, root: Path, reap: Callable[[Path], None] = _reap, poll_s: float = POLL_S
+    pid: int, start: str, root: Path, reap: Callable[[Path], None] = _reap, poll_s: float = POLL_S
 ) -> None:
-    """Wait until process `pid` (started at `start`) is gone, then reap once."""
-    while process_start(pid) == start:
+    """Wait until process `pid` (with start marker `start`) is gone, then reap once."""
+    while pid_alive(pid, start):
         time.sleep(poll_s)
     reap(root)
 
 
 def start_janitor(root: Path) -> None:
     """Start the janitor of this process (a Ray worker); returns once it is detached."""
-    start = process_start(os.getpid())
+    start = start_marker(os.getpid())
     if start is None:
         return
     subprocess.run(
@@ -80,7 +72,7 @@ def main(argv: list[str]) -> int:
     detach = argv[:1] == ["--detach"]
     args = argv[1:] if detach else argv
     if len(args) != 3 or not args[0].isdigit() or not args[1].isdigit():
-        print("usage: _janitor [--detach] PID START_TICKS NODE_ROOT", file=sys.stderr)
+        print("usage: _janitor [--detach] PID START_MARKER NODE_ROOT", file=sys.stderr)
         return 2
     if detach:  # the second fork: the janitor's parent exits now, so it is nobody's child
         subprocess.Popen(
@@ -92,7 +84,7 @@ def main(argv: list[str]) -> int:
             start_new_session=True,
         )
         return 0
-    watch(int(args[0]), int(args[1]), Path(args[2]))
+    watch(int(args[0]), args[1], Path(args[2]))
     return 0
 
 

@@ -32,7 +32,7 @@ from sentinel.sandbox.artifacts import DEFAULT_LIMITS, METRICS_FILE, ArtifactRej
 
 if TYPE_CHECKING:
     from sentinel.agent.launch import OnProgress
-    from sentinel.sandbox.artifacts import MetricRecord
+    from sentinel.contract.records import MetricRecord
 
 __all__ = [
     "LIVE_DIR",

@@ -72,15 +72,16 @@ def _check_image(head_tag: str) -> str:
 
 
 def _clean_stale(root: Path) -> None:
-    """Remove run folders left by a worker that died mid-run (its owner pid is gone)."""
+    """Remove run folders left by a worker that died mid-run (its owner is gone)."""
+    from sentinel.sandbox.process import token_alive
+
     for owner in root.glob("*/.owner"):
         try:
-            pid = int(owner.read_text().strip() or "0")
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            token = owner.read_text().strip()
+        except OSError:
+            continue  # removed meanwhile by its own worker
+        if token.partition(":")[0].isdigit() and not token_alive(token):  # empty: being written
             shutil.rmtree(owner.parent, ignore_errors=True)
-        except (OSError, ValueError):
-            continue
 
 
 def _ensure_janitor(root: Path) -> None:
@@ -140,6 +141,7 @@ def run_on_node(
     from sentinel.agent.configs import compose
     from sentinel.agent.launch import launch_run
     from sentinel.sandbox.paths import CONFIGS_DIR
+    from sentinel.sandbox.process import owner_token
 
     task_started = time.time()  # wall clock: the head lines runs of all nodes up (bench_executor)
     runtime_tag = _check_image(head_tag)
@@ -148,7 +150,7 @@ def run_on_node(
     _clean_stale(root)
     _ensure_janitor(root)
     work = Path(tempfile.mkdtemp(prefix=f"{request.run_id}-", dir=root))
-    (work / ".owner").write_text(str(os.getpid()))
+    (work / ".owner").write_text(owner_token())
     try:
         generated_root = None
         if generated:
