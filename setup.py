@@ -24,4 +24,8 @@ def _packages() -> tuple[list[str], dict[str, str]]:
 
 
 packages, package_dir = _packages()
-setup(packages=packages, package_dir=package_dir, package_data={"": ["*.json", "*.sql", "*.yaml"]})
+setup(
+    packages=packages,
+    package_dir=package_dir,
+    package_data={"": ["*.json", "*.sql", "*.yaml", "templates/*.j2", "templates/*.css"]},
+)

@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import AgentError, BadInput
-from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run, resolve_request
 from sentinel.contract.patterns import RUN_ID
 from sentinel.contract.records import SummaryPoint
 from sentinel.monitor.bench.executor import RUN_STATUSES, RunOutcome, RunRequest
@@ -31,7 +32,7 @@ BENCH_CAMPAIGN = "monitor-bench"  # the campaign label on every bench image and 
 # The machine, not the run, is at fault: every later run would fail too, so the bench stops.
 ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable, DataUnavailable)
 
-Launcher = Callable[[LaunchRequest], LaunchOutcome]
+Launcher = Callable[[ResolvedConfig, LaunchRequest], LaunchOutcome]
 
 
 class SandboxExecutor:
@@ -81,7 +82,7 @@ class SandboxExecutor:
         launch_request = self.request_for(request)
         start = time.perf_counter()
         try:
-            launched = self._launch(launch_request)
+            launched = self._launch(resolve_request(launch_request), launch_request)
         except ENVIRONMENT_ERRORS:
             raise
         except (AgentError, SandboxError) as err:  # this run could not start; the others may

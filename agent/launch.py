@@ -1,9 +1,13 @@
-"""Launch one sandboxed training run from an experiment name and overrides.
+"""Launch one sandboxed training run from a resolved config.
 
 This is the single path from "what to train" to "a finished run folder", shared by
-`sentinel sandbox run` and the campaign loop: compose and check the config, gate any model
-file through the validator, build the per-run image, run it hardened, keep the results.
-Bad input fails before anything is written or started.
+`sentinel sandbox run`, the campaign loop, the executors and the benches. The config is
+composed once by the caller (`resolve_request` for a request's experiment, overrides and
+model file; the campaign loop's validation for a proposal) and passed in as a
+`ResolvedConfig`: its digest is the one on the image label and in run.json, and its job file
+bytes are what the image bakes. `launch_run` gates a `--model-file` through the validator,
+builds the per-run image, runs it hardened and keeps the results. Bad input fails before
+anything is written or started.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import BadInput
 from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
 
 if TYPE_CHECKING:  # docker is imported only when a run is launched
+    from sentinel.contract.records import RunResult
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.images import ImageRef
 
@@ -65,7 +71,7 @@ class LaunchOutcome:
     reason: str
     out_dir: Path
     config: dict = field(default_factory=dict)
-    result: object | None = None  # sentinel.sandbox.run.RunResult when a container ran
+    result: RunResult | None = None  # when a container ran
     validator_report: dict | None = None
 
     def to_json(self) -> dict:
@@ -76,7 +82,7 @@ class LaunchOutcome:
             "out_dir": str(self.out_dir),
         }
         if self.result is not None:
-            data.update(self.result.to_json())  # type: ignore[attr-defined]
+            data.update(self.result.to_json())
         if self.validator_report is not None:
             data["validator"] = self.validator_report
         return data
@@ -142,6 +148,12 @@ def _within_host(memory_bytes: int) -> int:
     return memory_bytes
 
 
+def _model_source(resolved: ResolvedConfig) -> str:
+    """The model file's text among the job files: the module the config's model target names."""
+    module = str(resolved.config["model"]["_target_"]).split(".")[1]
+    return resolved.source(f"{module}.py")
+
+
 def _validate(source: str, filename: str) -> dict | None:
     """None when accepted, else the validator's report as a dict."""
     from sentinel.validator import validate_source
@@ -164,27 +176,41 @@ def _runtime_image(engine: Engine, pinned: str | None) -> ImageRef:
     return ImageRef(pinned, image_id, built=False, seconds=0.0)
 
 
-def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
+def resolve_request(request: LaunchRequest) -> ResolvedConfig:
+    """The request's run config, composed once: its experiment and overrides, its model file
+    (read, bounded, and named as the model), its monitor switch. ConfigError/BadInput (exit 2)."""
     from sentinel.agent.configs import compose
-    from sentinel.agent.configs.compose import config_digest
-    from sentinel.contract.config import dump_yaml
+
+    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR, request.generated_root)
+    if request.model_file is None and request.monitor:
+        return resolved
+    config, files = resolved.config, dict(resolved.files)
+    if request.model_file is not None:
+        module, class_name, model_source = _read_model_file(request.model_file)
+        config["model"] = {"_target_": f"generated.{module}.{class_name}"}
+        files[f"{module}.py"] = model_source.encode()
+    if not request.monitor:
+        config.setdefault("monitor", {})["enabled"] = False
+    return ResolvedConfig.of(config, files, resolved.generated_files)
+
+
+def launch_run(
+    resolved: ResolvedConfig, request: LaunchRequest, on_progress: OnProgress | None = None
+) -> LaunchOutcome:
+    """Run `resolved` as `request` says (limits, isolation, folder, labels) to its end.
+
+    `resolved` was composed (and its generated files validated) by the caller; its digest labels
+    the image and goes into run.json, its files are what the image bakes. A `request.model_file`
+    is judged here by the validator (`sandbox run --model-file`), unless the security tests
+    skip it on purpose."""
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.evaluation import PendingEvaluation
     from sentinel.sandbox.images import build_run_image
     from sentinel.sandbox.run import clear_exit_note, reap_orphans, run_container, write_run_record
     from sentinel.sandbox.spec import RunLimits, RunSpec, parse_size
 
-    resolved = compose(request.experiment, list(request.overrides), CONFIGS_DIR, request.generated_root)
     config = resolved.config
-    generated_files = {path.name: path.read_bytes() for path in resolved.generated_files}
-    model_source = None
-    if request.model_file is not None:
-        module, class_name, model_source = _read_model_file(request.model_file)
-        config["model"] = {"_target_": f"generated.{module}.{class_name}"}
-        generated_files[f"{module}.py"] = model_source.encode()
-    job_files = {f"generated/{name}": data for name, data in generated_files.items()}
-    if not request.monitor:
-        config.setdefault("monitor", {})["enabled"] = False
+    job_files = {f"generated/{name}": data for name, data in resolved.files.items()}
     limits = RunLimits(
         timeout_s=request.timeout_s, cpus=request.cpus, memory_bytes=_within_host(parse_size(request.memory))
     )
@@ -194,15 +220,14 @@ def launch_run(request: LaunchRequest, on_progress: OnProgress | None = None) ->
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BadInput(f"output folder {out_dir} already exists and is not empty")
 
-    config_text = dump_yaml(config)
-    # One digest everywhere (store, review bundle, approval, image label, run.json): for a
-    # campaign's run it equals the ResolvedConfig.sha256 the proposal was validated and approved with.
-    config_sha = config_digest(config_text, generated_files)
+    config_text = resolved.to_yaml()
+    # One digest everywhere (store, review bundle, approval, image label, run.json).
+    config_sha = resolved.sha256
     code_blob = b"".join(job_files[k] for k in sorted(job_files))
     code_digest = hashlib.sha256(code_blob).hexdigest() if code_blob else ""
 
-    if model_source is not None and not request.unsafe_skip_validation:
-        report = _validate(model_source, str(request.model_file))
+    if request.model_file is not None and not request.unsafe_skip_validation:
+        report = _validate(_model_source(resolved), str(request.model_file))
         if report is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             (out_dir / "config.yaml").write_text(config_text)

@@ -3,6 +3,11 @@
 Run status comes only from what the host observed: the timeout it enforced, the engine's OOM
 flag and the exit code. What the run wrote (summary.json, stdout) never upgrades a status;
 artifacts that break the contract turn the run into `artifact_rejected`.
+
+Both things a run touches outside Python are injected: the `Engine` every function here takes
+as an argument, and `volume_factory`, which makes the run's artifact volume. Unit tests drive
+the status rules with a scripted engine and plain-folder volumes (tests/fakes/); real-container
+tests use the real ones.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ KILLED_EXIT_CODES = {137, 143}  # SIGKILL / SIGTERM from outside, without the OO
 
 OnPoll = Callable[[Path], None]
 T = TypeVar("T")
+#: Makes a run's artifact volume from (name, size cap in bytes); the size-capped loop mount here.
+volume_factory: Callable[[str, int], ArtifactVolume] = ArtifactVolume
 
 
 def _status_from_observation(exit_code: int | None, oom: bool, timed_out: bool) -> tuple[str, str]:
@@ -120,7 +127,7 @@ class StartedContainer:
         self.spec = _with_labels(spec, labels)
         self.volume_name = volume_name or spec.run_id
         _claim_volume(self.volume_name)
-        self._volume = ArtifactVolume(self.volume_name, spec.limits.artifact_bytes)
+        self._volume = volume_factory(self.volume_name, spec.limits.artifact_bytes)
         try:
             if stage is not None:
                 stage(self._volume.path)

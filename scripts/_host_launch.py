@@ -2,8 +2,8 @@
 
 For benchmarking brains only (like the monitor bench's HostSubprocessExecutor): the run is NOT
 isolated, so only Sentinel's own built-in models and its own generated architectures (validated
-first, as in the sandbox path) belong here. Everything else is the campaign's real path: the
-config is composed and checked by the same composer, the runtime is the container's entrypoint
+once by the loop, as in the sandbox path) belong here. Everything else is the campaign's real
+path: the loop's one composed and checked config is what runs, the runtime is the container's entrypoint
 (`python -m sentinel.sandbox.runtime`), its artifacts are read back by the same hostile reader
 (`copy_artifacts`), and the status comes from the exit code the host observed.
 """
@@ -18,34 +18,28 @@ from pathlib import Path
 
 import yaml
 
-from sentinel.agent.configs import compose
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest, OnProgress
 from sentinel.contract.records import RunResult
 from sentinel.sandbox.artifacts import copy_artifacts
-from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR
+from sentinel.sandbox.paths import DATA_DIR
 from sentinel.sandbox.run import KILLED_EXIT_CODES, POLL_S, RUNTIME_EXIT_STATUS
-from sentinel.validator import validate_source
 
 __all__ = ["host_launcher"]
 
 
-def host_launcher(configs_dir: Path = CONFIGS_DIR, data_dir: Path = DATA_DIR, threads: int = 1):
+def host_launcher(data_dir: Path = DATA_DIR, threads: int = 1):
     """A `CampaignRunner(launcher=...)` that trains in a child process of this host."""
 
-    def launch(request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
-        generated_root = getattr(request, "generated_root", None)
-        resolved = compose(request.experiment, list(request.overrides), configs_dir, generated_root)
+    def launch(
+        resolved: ResolvedConfig, request: LaunchRequest, on_progress: OnProgress | None = None
+    ) -> LaunchOutcome:
         out = Path(request.out_dir or "runs-bench/adhoc")
         job, live = out / "job", out / "live"
         (job / "generated").mkdir(parents=True, exist_ok=True)
         live.mkdir(parents=True, exist_ok=True)
-        for path in resolved.generated_files:  # validated again, as launch_run's gate does
-            source = path.read_text(encoding="utf-8")
-            if not validate_source(source, filename=path.name).accepted:
-                return LaunchOutcome(
-                    request.run_id or "", "rejected_by_validator", "the validator rejected it", out
-                )
-            (job / "generated" / path.name).write_text(source, encoding="utf-8")
+        for name, data in resolved.files.items():  # validated once by the loop, as for launch_run
+            (job / "generated" / name).write_bytes(data)
         config = resolved.config
         text = yaml.safe_dump(config, sort_keys=True)
         (job / "config.yaml").write_text(text)

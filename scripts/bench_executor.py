@@ -69,6 +69,7 @@ def _request(out: Path, epochs: int, tag: str):
 def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dict:
     from sentinel.agent.executors import LocalExecutor
     from sentinel.agent.executors.ray_cluster import RayExecutor
+    from sentinel.agent.launch import resolve_request
 
     local, remote = LocalExecutor(), RayExecutor(address)
     remote.connect()
@@ -76,7 +77,8 @@ def overhead(address: str, pairs: int, epochs: int, work: Path, tag: str) -> dic
     for i in range(pairs):
         for name, executor in (("local", local), ("ray", remote)):
             start = time.perf_counter()
-            outcome = executor.launch(_request(work / f"{name}-{i}", epochs, tag))
+            request = _request(work / f"{name}-{i}", epochs, tag)
+            outcome = executor.launch(resolve_request(request), request)
             times[name].append(time.perf_counter() - start)
             if outcome.status != "completed":
                 raise SystemExit(f"{name} run {i} ended {outcome.status}: {outcome.reason}")

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from sentinel.agent.configs import compose
-from sentinel.agent.launch import LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchRequest, launch_run, resolve_request
 from sentinel.sandbox.engine import Engine
 from sentinel.sandbox.images import ensure_runtime_image
 from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR
@@ -48,15 +48,14 @@ def host_subprocess_once(config_text: str) -> float:
 
 def container_once(isolation: str, out_root: Path, index: int) -> tuple[float, float]:
     started = time.perf_counter()
-    outcome = launch_run(
-        LaunchRequest(
-            experiment=JOB[0],
-            overrides=JOB[1],
-            isolation=isolation,
-            out_dir=out_root / f"run{index}",
-            campaign="bench",
-        )
+    request = LaunchRequest(
+        experiment=JOB[0],
+        overrides=JOB[1],
+        isolation=isolation,
+        out_dir=out_root / f"run{index}",
+        campaign="bench",
     )
+    outcome = launch_run(resolve_request(request), request)
     total = time.perf_counter() - started
     if outcome.status != "completed":
         raise SystemExit(f"container run {index} ended {outcome.status}: {outcome.reason}")

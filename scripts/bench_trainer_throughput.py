@@ -18,7 +18,7 @@ from pathlib import Path
 from bench_sandbox_overhead import run_on_host  # scripts/ is sys.path[0] when run as a script
 
 from sentinel.agent.configs import compose
-from sentinel.agent.launch import LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchRequest, launch_run, resolve_request
 from sentinel.sandbox.paths import CONFIGS_DIR
 
 RATE = re.compile(r"sentinel-runtime: .*steps_per_s=([0-9.]+)")
@@ -36,9 +36,8 @@ def host_rate(config_text: str) -> float:
 
 
 def container_rate(overrides: tuple[str, ...], out: Path) -> float:
-    outcome = launch_run(
-        LaunchRequest(experiment="ppg_hr", overrides=overrides, out_dir=out, campaign="bench")
-    )
+    request = LaunchRequest(experiment="ppg_hr", overrides=overrides, out_dir=out, campaign="bench")
+    outcome = launch_run(resolve_request(request), request)
     if outcome.status != "completed":
         raise SystemExit(f"container run ended {outcome.status}: {outcome.reason}")
     return _rate((out / "stdout.log").read_text(errors="replace"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from sentinel.agent.launch import LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchRequest, launch_run, resolve_request
 from sentinel.contract.config import validate_config
 from sentinel.sandbox.paths import DATA_DIR
 from sentinel.sandbox.runtime.datasets import ArrayDataset
@@ -45,14 +45,13 @@ class Net(nn.Module):
 
 def run_once(trusted: bool, out_root: Path, index: int) -> float:
     started = time.perf_counter()
-    outcome = launch_run(
-        LaunchRequest(
-            experiment="ppg_hr",
-            out_dir=out_root / f"run{index}-{int(trusted)}",
-            campaign="bench",
-            trusted_evaluation=trusted,
-        )
+    request = LaunchRequest(
+        experiment="ppg_hr",
+        out_dir=out_root / f"run{index}-{int(trusted)}",
+        campaign="bench",
+        trusted_evaluation=trusted,
     )
+    outcome = launch_run(resolve_request(request), request)
     if outcome.status != "completed":
         raise SystemExit(f"run failed: {outcome.status} {outcome.reason}")
     if trusted and (outcome.result is None or outcome.result.trusted is None):  # type: ignore[attr-defined]

@@ -14,12 +14,12 @@ from sentinel.agent.brains._architectures import Hints, design, render
 from sentinel.agent.brains._base import Proposal
 from sentinel.agent.brains._state import STAGNATION, State, fmt
 from sentinel.agent.brains._variants import WIDTH_KEYS, VariantPlan, plans
+from sentinel.agent.errors import EntryExists
 from sentinel.agent.store import ProposalRecord
 from sentinel.agent.tools import ToolContext, ToolInputError
 from sentinel.agent.tools import tier2 as tools2
 from sentinel.agent.tools import tier3 as tools3
 from sentinel.contract.registry import TARGETS
-from sentinel.validator import validate_source
 
 __all__ = ["CLASS_NAME", "architecture_name", "new_architecture", "next_variant"]
 
@@ -61,12 +61,12 @@ def next_variant(st: State, exhausted: bool, stalled: int) -> Proposal | None:
 def _write_variant(tctx: ToolContext, plan: VariantPlan) -> str | None:
     for name in (plan.name, plan.alt_name):
         try:
-            tools2.create_config_variant(tctx, plan.group, plan.base, name, dict(plan.changes))
-        except ToolInputError as err:
-            if "already exists" in str(err):
-                continue  # another file holds the plain name: use the digest-suffixed one
+            written = tools2.create_config_variant(tctx, plan.group, plan.base, name, dict(plan.changes))
+        except EntryExists:
+            continue  # another file holds the plain name: use the digest-suffixed one
+        except ToolInputError:
             return None  # the variant does not fit this experiment: the caller tries the next rung
-        return name
+        return written.name
     return None
 
 
@@ -134,13 +134,13 @@ def new_architecture(st: State, exhausted: bool) -> Proposal | None:
     for attempt in range(MAX_DESIGNS):
         genome = design(st.ctx.seed, f"{cid}|{k}|{history}|{attempt}", hints)
         source = render(genome, CLASS_NAME, doc)
-        if source in earlier or not validate_source(source, class_name=CLASS_NAME).accepted:
+        if source in earlier:
             continue
-        try:
-            answer = tools3.register_generated_model(tctx, source, name, genome.params(), CLASS_NAME)
+        try:  # the tool runs the validator's policy first and answers with its typed verdict
+            registered = tools3.register_generated_model(tctx, source, name, genome.params(), CLASS_NAME)
         except ToolInputError:
             return None  # the name is taken by something else in configs/: nothing to propose
-        if answer.startswith(tools3.ACCEPTED):
+        if registered.accepted:
             return _architecture_proposal(st, name, genome.describe(), source, exhausted)
     return None
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sentinel.agent.brains import _search as search
+from sentinel.agent.goals import GoalMetric
 
 __all__ = ["MAX_PRIOR_TRIALS", "Prior", "load_prior"]
 
@@ -53,7 +54,7 @@ def load_prior(store: Any, campaign_id: str, space: search.SearchSpace, resolver
             continue
         if not _same_question(dict(own.goal), dict(other.goal)):
             continue
-        metric = search.GoalMetric(**dict(other.goal)["metric"])
+        metric = GoalMetric(**dict(other.goal)["metric"])
         view = search.CampaignView.load(store, other.id, metric)
         for proposal in view.proposals:
             value = view.value(proposal.id)

@@ -58,7 +58,8 @@ from smolagents.utils import AgentGenerationError
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.brains._llm_proposal import ProposalDesk, run_training
 from sentinel.agent.brains._llm_text import prompts, render, render_task, scrub
-from sentinel.agent.errors import AgentError, BadInput
+from sentinel.agent.brains._tool_text import tool_text
+from sentinel.agent.errors import BadInput, LLMUnavailable
 from sentinel.agent.tools import ToolContext, tools_for_tier
 
 __all__ = [
@@ -79,13 +80,6 @@ NO_KEY = "sentinel-no-key"  # what an OpenAI-compatible client sends to a local 
 _MODEL_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}")
 _SMOLAGENTS_PROMPTS = {"code": "code_agent.yaml", "tools": "toolcalling_agent.yaml"}
 _log = logging.getLogger(__name__)
-
-
-class LLMUnavailable(AgentError):
-    """The model cannot be reached or used (no client package, endpoint down, key refused): an
-    environment problem, so the campaign stays resumable once it is fixed."""
-
-    exit_code = 3
 
 
 # models ----------------------------------------------------------------------------------------
@@ -129,20 +123,22 @@ def _check_url(url: str) -> str:
 
 
 # tools -----------------------------------------------------------------------------------------
-def _bind(fn: Callable[..., str], *bound: object) -> Tool:
-    """`fn` with its first len(bound) arguments fixed, as a smolagents tool: the model sees the
-    remaining arguments' hints and `Args:` lines, never the bound context."""
+def _bind(fn: Callable[..., object], *bound: object) -> Tool:
+    """`fn` with its first len(bound) arguments fixed, as a smolagents tool answering in text: the
+    model sees the remaining arguments' hints and `Args:` lines, never the bound context, and
+    reads the tool's typed record as this brain words it (`tool_text`)."""
     hints = typing.get_type_hints(fn)
     params = list(inspect.signature(fn).parameters.values())
     hidden = {p.name for p in params[: len(bound)]}
 
     def call(*args: Any, **kwargs: Any) -> str:
-        return fn(*bound, *args, **kwargs)
+        return tool_text(fn(*bound, *args, **kwargs))
 
     call.__name__ = call.__qualname__ = fn.__name__
     call.__doc__ = fn.__doc__
-    call.__signature__ = inspect.signature(fn).replace(parameters=params[len(bound) :])  # type: ignore[attr-defined]
-    call.__annotations__ = {k: v for k, v in hints.items() if k not in hidden}
+    signature = inspect.signature(fn)
+    call.__signature__ = signature.replace(parameters=params[len(bound) :], return_annotation=str)  # type: ignore[attr-defined]
+    call.__annotations__ = {**{k: v for k, v in hints.items() if k not in hidden}, "return": str}
     return tool(call)
 
 

@@ -17,81 +17,29 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from sentinel.agent.brains._base import Brain, CampaignContext
+from sentinel.agent.brains._base import Brain
+from sentinel.agent.campaign._gates import Gates, Refusal
+from sentinel.agent.campaign._proposing import Proposer
 from sentinel.agent.campaign.approval import ApprovalHook
-from sentinel.agent.drift import assess_campaign
-from sentinel.agent.errors import AgentError, BadInput
-from sentinel.agent.executors import RunLost
+from sentinel.agent.campaign.events import CampaignOutcome, LoopEvents, QuietEvents
+from sentinel.agent.configs import CheckedConfig
+from sentinel.agent.errors import BadInput, CampaignPaused, RunLost
 from sentinel.agent.goals import CampaignGoal, parse_goal
-from sentinel.agent.store import Claim, FeedbackStore, ProposalRecord, RunRecord
+from sentinel.agent.store import Claim, FeedbackStore, RunRecord
 from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
 
 HEARTBEAT_S = 5.0
-MAX_PROPOSALS_PER_RUN = 3  # rejected proposals cost no compute, but a loop of them must end
 ENVIRONMENT_ERRORS = (EngineUnavailable, ImageUnavailable, DataUnavailable)
 
-
-class LoopEvents(Protocol):
-    """What a live view (or a log) hears from the loop; all wording is Sentinel's own."""
-
-    def note(self, message: str) -> None: ...
-
-    def run_started(self, claim: Claim, config: dict[str, Any] | None) -> None: ...
-
-    def run_progress(self, run_id: str, artifacts_dir: Path, config: dict[str, Any]) -> None: ...
-
-    def run_finished(self, run: RunRecord, best: RunRecord | None) -> None: ...
+if TYPE_CHECKING:
+    from sentinel.agent.launch import LaunchOutcome
 
 
-class QuietEvents:
-    def note(self, message: str) -> None:
-        return None
-
-    def run_started(self, claim: Claim, config: dict[str, Any] | None) -> None:
-        return None
-
-    def run_progress(self, run_id: str, artifacts_dir: Path, config: dict[str, Any]) -> None:
-        return None
-
-    def run_finished(self, run: RunRecord, best: RunRecord | None) -> None:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignOutcome:
-    campaign_id: str
-    state: str  # finished | paused | failed | no_proposal (the brain proposed nothing at all)
-    reason: str
-    runs: int
-    best_run: str | None
-    best_value: float | None
-    metric: str
-    folder: Path
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "campaign_id": self.campaign_id,
-            "state": self.state,
-            "reason": self.reason,
-            "runs": self.runs,
-            "best_run": self.best_run,
-            "best_value": self.best_value,
-            "metric": self.metric,
-            "folder": str(self.folder),
-        }
-
-
-class CampaignPaused(AgentError):
-    """The approval hook asked for a human decision that is not recorded yet (exit 4)."""
-
-    exit_code = 4
-
-
-Launcher = Callable[..., Any]  # sentinel.agent.launch.launch_run, replaceable at the seam in tests
+# sentinel.agent.launch.launch_run (or an executor's launch), replaceable at the seam in tests
+Launcher = Callable[..., "LaunchOutcome"]
 
 
 class CampaignRunner:
@@ -117,7 +65,8 @@ class CampaignRunner:
         self._running: dict[str, Future[None]] = {}
         self._session_start = time.monotonic()
         self._started: set[str] = set()
-        self._stop_reason = ""  # set when an evidenced stop the goal opted into ends the campaign
+        self._proposer = Proposer(store, brain, self._note, configs_dir, runs_dir)
+        self._gates = Gates(store, approval, self._note, configs_dir, runs_dir)
 
     # entry points ---------------------------------------------------------------------------
     def start(self, goal: CampaignGoal, seed: int, start_tier: int = 1) -> CampaignOutcome:
@@ -198,7 +147,7 @@ class CampaignRunner:
                 continue
             if self._advance_pending(campaign_id, goal, pool):
                 continue
-            if brain_done or not self._propose(campaign_id, goal):
+            if brain_done or not self._proposer.propose(campaign_id, goal, len(self._running)):
                 brain_done = True
                 if self._running:
                     self._wait_one()
@@ -208,7 +157,7 @@ class CampaignRunner:
                     self.store.set_campaign_state(campaign_id, "failed", reason)
                     self.events.note(f"campaign failed: {reason}")
                     return self._outcome(campaign_id, "no_proposal", reason)
-                reason = self._stop_reason or "the brain has nothing more worth running"
+                reason = self._proposer.stop_reason or "the brain has nothing more worth running"
                 self._finish(campaign_id, reason)
                 self.events.note(f"campaign finished: {reason}")
                 return self._outcome(campaign_id, "finished", reason)
@@ -220,100 +169,12 @@ class CampaignRunner:
             return False
         proposal = pending[0]
         if proposal.state == "proposed":
-            self._validate(proposal)
+            self._gates.validate(proposal)
         elif proposal.state == "validated":
-            self._approve(proposal)
+            self._gates.approve(proposal)
         else:
             self._start_run(campaign_id, goal, pool)
         return True
-
-    def _propose(self, campaign_id: str, goal: CampaignGoal) -> bool:
-        total = len(self.store.proposals(campaign_id))
-        if total >= goal.budget.runs * MAX_PROPOSALS_PER_RUN:
-            return False
-        campaign = self.store.get_campaign(campaign_id)
-        recommendation = assess_campaign(self.store, campaign_id)
-        # Drift's "stop" ends a campaign early only when the goal asked for it: a budget is spent.
-        if recommendation.action == "stop" and goal.stop_on_stagnation and not self._running:
-            shown = ", ".join(f"{k}={v:.4g}" for k, v in recommendation.evidence.items())
-            self._stop_reason = f"stop_on_stagnation: {recommendation.reason} ({shown})"
-            return False
-        max_tier = self._max_tier(goal)
-        if (
-            recommendation.action == "escalate"
-            and recommendation.to_tier
-            and campaign.tier < recommendation.to_tier <= max_tier
-            and self._new_evidence_since_escalation(campaign_id)
-        ):
-            evidence = {k: v for k, v in recommendation.evidence.items() if isinstance(v, int | float)}
-            self.store.record_escalation(
-                campaign_id, recommendation.to_tier, recommendation.reason, evidence, from_tier=campaign.tier
-            )
-            self.events.note(f"escalated to tier {recommendation.to_tier}: {recommendation.reason}")
-            campaign = self.store.get_campaign(campaign_id)
-        ctx = CampaignContext(
-            campaign_id=campaign_id,
-            goal=goal,
-            store=self.store,
-            configs_dir=self.configs_dir,
-            seed=campaign.seed,
-            tier=campaign.tier,
-            recommendation=recommendation,
-            extra={"in_flight": len(self._running)},
-            generated_root=self.runs_dir / campaign_id,
-        )
-        proposal = self.brain.propose(ctx)
-        while proposal is None and ctx.tier < max_tier:
-            ctx = self._escalate_exhausted(ctx)
-            proposal = self.brain.propose(ctx)
-        if proposal is None:
-            return False
-        record = self.store.add_proposal(
-            campaign_id,
-            tier=min(proposal.tier, ctx.tier),
-            brain=self.brain.name,
-            overrides=dict(proposal.overrides),
-            rationale=proposal.rationale,
-            experiment=proposal.experiment,
-            model_ref=proposal.model_ref,
-            parent_id=proposal.parent_id,
-        )
-        self.events.note(f"proposal {record.seq} (tier {record.tier}): {record.rationale}")
-        return True
-
-    def _validate(self, proposal: ProposalRecord) -> None:
-        from sentinel.agent.configs import compose
-        from sentinel.validator import validate_source
-
-        try:
-            resolved = compose(
-                proposal.experiment,
-                list(proposal.override_args()),
-                self.configs_dir,
-                self.runs_dir / proposal.campaign_id,
-            )
-        except BadInput as err:
-            self.store.record_validation(proposal.id, False, reason=str(err)[:400])
-            self.events.note(f"proposal {proposal.seq} rejected: {err}")
-            return
-        for path in resolved.generated_files:  # checked again here: the file may have changed since
-            report = validate_source(path.read_text(encoding="utf-8"), filename=path.name)
-            if not report.accepted:
-                reason = f"generated model {path.name} rejected by the validator"
-                self.store.record_validation(proposal.id, False, reason=reason)
-                self.events.note(f"proposal {proposal.seq}: {reason}")
-                return
-        self.store.record_validation(proposal.id, True, config_sha256=resolved.sha256)
-
-    def _approve(self, proposal: ProposalRecord) -> None:
-        decision = self.approval.decide(proposal)
-        if decision is None:
-            raise CampaignPaused(self.approval.pause_message(proposal))
-        self.store.record_approval(
-            proposal.id, decision.decision, decision.reviewer, bundle_sha256=decision.bundle_sha256
-        )
-        if decision.decision == "rejected":
-            self.events.note(f"proposal {proposal.seq} rejected by {decision.reviewer}")
 
     def _start_run(self, campaign_id: str, goal: CampaignGoal, pool: ThreadPoolExecutor) -> None:
         claim = self.store.claim_next(
@@ -321,15 +182,15 @@ class CampaignRunner:
         )
         if claim is None:
             return
-        refusal = self.approval.before_run(claim.proposal, self.store.approvals(claim.proposal.id))
-        if refusal:  # what was approved is no longer what would run: record it, never launch
-            self.store.record_run(claim.run.run_id, "rejected_by_reviewer", reason=refusal)
-            self.events.note(f"proposal {claim.proposal.seq} refused: {refusal}")
+        checked = self._gates.before_run(claim.proposal)
+        if isinstance(checked, Refusal):  # record it, never launch
+            self.store.record_run(claim.run.run_id, checked.status, reason=checked.reason)
+            self.events.note(f"proposal {claim.proposal.seq} refused: {checked.reason}")
             return
         self.events.run_started(claim, None)
-        self._running[claim.run.run_id] = pool.submit(self._run_one, campaign_id, goal, claim)
+        self._running[claim.run.run_id] = pool.submit(self._run_one, campaign_id, goal, claim, checked)
 
-    def _run_one(self, campaign_id: str, goal: CampaignGoal, claim: Claim) -> None:
+    def _run_one(self, campaign_id: str, goal: CampaignGoal, claim: Claim, checked: CheckedConfig) -> None:
         from sentinel.agent.campaign.adopt import approval_digest  # imports docker: only when running
         from sentinel.agent.launch import LaunchRequest, launch_run
 
@@ -356,7 +217,7 @@ class CampaignRunner:
             self.events.run_progress(run_id, live_dir, config)
 
         try:
-            outcome = launch(request, on_progress=progress)
+            outcome = launch(checked.resolved, request, on_progress=progress)
         except ENVIRONMENT_ERRORS:
             self.store.requeue_run(run_id, "the sandbox environment became unavailable")
             raise
@@ -365,12 +226,24 @@ class CampaignRunner:
         except (BadInput, SandboxError) as err:
             self.store.record_run(run_id, "failed", reason=f"the run could not start: {type(err).__name__}")
         else:
-            self.store.record_outcome(outcome)
+            if outcome.result is not None:
+                self.store.record_result(outcome.result)
+            else:  # nothing ran (the validator refused a model file)
+                self.store.record_run(
+                    run_id,
+                    outcome.status,
+                    reason=outcome.reason,
+                    out_dir=str(outcome.out_dir),
+                    container_started=False,
+                )
         run = self.store.get_run(run_id)
         best = self._best(campaign_id, goal)
         self.events.run_finished(run, best)
 
     # helpers --------------------------------------------------------------------------------
+    def _note(self, message: str) -> None:
+        self.events.note(message)  # looked up each time: a caller may swap the events view
+
     def _check_engine(self) -> None:
         if self._launch is not None:
             return  # a test's launcher stands in for the engine
@@ -402,32 +275,6 @@ class CampaignRunner:
         if not (self.runs_dir / campaign_id / "dashboard.html").is_file():
             self.events.note(write_campaign_dashboard(self.store, campaign_id, self.runs_dir))
         return self._outcome(campaign_id, "finished", reason)
-
-    def _escalate_exhausted(self, ctx: CampaignContext) -> CampaignContext:
-        """The brain has nothing left at this tier: climb one tier instead of finishing early."""
-        reason = f"the brain found nothing more worth running at tier {ctx.tier}"
-        self.store.record_escalation(
-            ctx.campaign_id, ctx.tier + 1, reason, {"tier": ctx.tier}, from_tier=ctx.tier
-        )
-        self.events.note(f"escalated to tier {ctx.tier + 1}: {reason}")
-        recommendation = ctx.recommendation
-        if recommendation is not None:
-            recommendation = replace(recommendation, action="escalate", reason=reason, to_tier=ctx.tier + 1)
-        return replace(ctx, tier=ctx.tier + 1, recommendation=recommendation)
-
-    def _max_tier(self, goal: CampaignGoal) -> int:
-        """The goal's max_tier, capped by what the brain can do: a tier-1-only brain is never
-        escalated to tiers it does not have (the bench's plain baselines are such brains)."""
-        return min(goal.max_tier, getattr(self.brain, "max_tier", goal.max_tier))
-
-    def _new_evidence_since_escalation(self, campaign_id: str) -> bool:
-        """Escalate at most once per new result: a crash between an escalation and the proposal
-        it was for must not make the resumed loop climb another tier on the same evidence."""
-        escalations = self.store.escalations(campaign_id)
-        if not escalations:
-            return True
-        ended = [r.finished_at for r in self.store.history(campaign_id) if r.finished_at is not None]
-        return bool(ended) and max(ended) > escalations[-1].created_at
 
     def _heartbeat(self, campaign_id: str, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):

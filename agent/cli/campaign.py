@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_PAUSED, mapped_errors
+from sentinel.agent.cli._exit import EXIT_FAILED, EXIT_PAUSED, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
 
 app = typer.Typer(help="Experiment campaigns.", no_args_is_help=True)
@@ -168,8 +168,8 @@ def _finish(outcome, as_json: bool) -> None:
 
 
 def _drive(start, metric: str, as_json: bool, runner_args: tuple, runs_dir: Path | None = None):
+    from sentinel.agent.campaign.events import QuietEvents
     from sentinel.agent.campaign.live import LiveView
-    from sentinel.agent.campaign.loop import QuietEvents
 
     if as_json:
         return start(_runner(*runner_args, QuietEvents(), runs_dir))
@@ -349,17 +349,17 @@ def status(
 @app.command("list")
 def list_goals(as_json: bool = typer.Option(False, "--json")) -> None:
     """Campaign goals shipped in campaigns/, with their descriptions."""
+    from sentinel.agent.errors import BadInput
     from sentinel.agent.goals import CAMPAIGNS_DIR
     from sentinel.agent.goals import list_goals as goals_in
 
     with mapped_errors():
         goals = goals_in(CAMPAIGNS_DIR)
+        if not goals and not as_json:
+            raise BadInput("no campaign goals in campaigns/")
     if as_json:
         emit_json({"goals": [{"address": a, "description": d} for a, d in goals]})
         return
-    if not goals:
-        err_console.print("error: no campaign goals in campaigns/")
-        raise typer.Exit(EXIT_BAD_INPUT)
     table = Table(title="campaign goals")
     table.add_column("goal")
     table.add_column("description")

@@ -1,4 +1,4 @@
-"""`sentinel dashboard CAMPAIGN [--out FILE] [--mlflow DIR]`: one self-contained HTML page."""
+"""`sentinel dashboard CAMPAIGN [--out FILE] [--mlflow-uri URI]`: one self-contained HTML page."""
 
 from __future__ import annotations
 
@@ -56,12 +56,14 @@ def dashboard(
     out: Path = typer.Option(
         None, "--out", help="HTML file to write (default: runs/<campaign>/dashboard.html)."
     ),
-    mlflow: Path = typer.Option(
-        None, "--mlflow", help="Also export the runs to this MLflow file store folder (an mlruns root)."
+    mlflow_uri: str = typer.Option(
+        None,
+        "--mlflow-uri",
+        help="Also export the runs to this MLflow tracking URI (e.g. sqlite:///mlflow.db, http://host:5000).",
     ),
 ) -> None:
     """Write the campaign's dashboard: opens from disk, no network, no scripts."""
-    from sentinel.agent.dashboard import export_mlflow, write_dashboard
+    from sentinel.agent.dashboard import check_tracking_uri, export_mlflow, write_dashboard
     from sentinel.agent.errors import BadInput
     from sentinel.agent.store import open_store
     from sentinel.sandbox.paths import RUNS_DIR
@@ -74,14 +76,16 @@ def dashboard(
         target = out or RUNS_DIR / campaign / "dashboard.html"
         if out is not None:
             _check_out(out)
+        if mlflow_uri is not None:
+            check_tracking_uri(mlflow_uri)  # its shape, before anything is written
         store = open_store(db)
         store.get_campaign(campaign)  # an unknown id is bad input (exit 2), before anything is written
         with _written(target):
             written = write_dashboard(store, campaign, target, RUNS_DIR)
-            exported = export_mlflow(store, campaign, mlflow, RUNS_DIR) if mlflow is not None else None
+        exported = export_mlflow(store, campaign, mlflow_uri, RUNS_DIR) if mlflow_uri is not None else None
     console.print(f"dashboard: {written}")
     if exported is not None:
         console.print(
             f"mlflow: {exported.runs} run(s) in experiment {exported.experiment_name!r}"
-            f" (id {exported.experiment_id}) under {exported.folder}"
+            f" (id {exported.experiment_id}) at {exported.tracking_uri}"
         )

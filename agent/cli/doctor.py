@@ -16,6 +16,7 @@ def doctor(
     """Check engine, runtimes (runc, runsc), runtime image and data; --fix repairs what it can."""
     from sentinel.sandbox.data import prepare_all, verify
     from sentinel.sandbox.doctor import run_doctor
+    from sentinel.sandbox.errors import EngineUnavailable
     from sentinel.sandbox.paths import DATA_DIR
 
     def say(message: str) -> None:
@@ -43,9 +44,10 @@ def doctor(
         for line in report.fixed:
             console.print(f"[cyan]fixed:[/] {line}")
     if not report.engine_ok:
-        if not as_json:
-            err_console.print(
-                "error: no Docker engine; run `sentinel doctor --fix` as root to install and start one"
+        if as_json:  # the JSON object says it; stderr stays quiet for scripts
+            raise typer.Exit(EXIT_ENVIRONMENT)
+        with mapped_errors():
+            raise EngineUnavailable(
+                "no Docker engine", "run `sentinel doctor --fix` as root to install and start one"
             )
-        raise typer.Exit(EXIT_ENVIRONMENT)
     raise typer.Exit(0 if report.ok else EXIT_ENVIRONMENT)

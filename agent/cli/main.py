@@ -41,31 +41,11 @@ def _register() -> None:
 
 
 def main() -> None:
-    """Run the CLI; a usage error (bad option value, unknown option) is one `error:` line, exit 2,
-    instead of click's multi-line usage box: scripts and people read the same single line."""
-    import sys
-
-    import click
-
-    try:  # typer >= 0.20 carries its own copy of click
-        from typer._click import exceptions as cx
-    except ImportError:  # pragma: no cover - older typer uses click itself
-        from click import exceptions as cx
+    """Run the CLI; errors and usage errors become exit codes in `_exit.py` alone."""
+    from sentinel.agent.cli._exit import run_app
 
     _register()
-    try:
-        code = app(standalone_mode=False)
-    except cx.NoArgsIsHelpError as err:
-        err.show()  # a bare group: its help, as before
-        sys.exit(err.exit_code)
-    except cx.UsageError as err:
-        message = " ".join(err.format_message().split())[:500]
-        click.echo(f"error: {message} (see --help)", err=True)
-        sys.exit(2)
-    except cx.ClickException as err:
-        click.echo(f"error: {' '.join(err.format_message().split())[:500]}", err=True)
-        sys.exit(err.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_app(app)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from sentinel.agent.cli._exit import EXIT_BAD_INPUT, EXIT_OK, mapped_errors
+from sentinel.agent.cli._exit import EXIT_OK, mapped, mapped_errors
 from sentinel.agent.cli._output import console, emit_json, err_console
+from sentinel.agent.errors import AgentError, BadInput
 
 if TYPE_CHECKING:
     from sentinel.agent.bench_executor import SandboxExecutor
@@ -40,11 +41,11 @@ def _load_config(path: Path | None):
             raw = yaml.safe_load(fh.read(256 * 1024))
         return MonitorConfig.from_params(raw)
     except (OSError, yaml.YAMLError, ValueError) as err:
-        err_console.print(f"error: {path}: {str(err).splitlines()[0]}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise BadInput(f"{path}: {str(err).splitlines()[0]}") from None
 
 
 @app.command("spec")
+@mapped
 def spec(
     config: Path | None = typer.Option(None, "--config", help="A monitor config (the `monitor:` mapping)."),
 ) -> None:
@@ -82,6 +83,7 @@ def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[Experien
 
 
 @app.command("status")
+@mapped
 def status(
     n: int = typer.Option(20, "--n", min=1, max=MAX_ROWS, help="How many experiences to list."),
     campaign: str | None = typer.Option(None, "--campaign", help="Only this campaign's runs."),
@@ -99,8 +101,7 @@ def status(
     from sentinel.sandbox.paths import RUNS_DIR
 
     def fail(message: str) -> None:
-        err_console.print(f"error: {message}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise BadInput(message)
 
     notes: list[dict] = []
     if events:
@@ -189,6 +190,7 @@ def _sandbox_executor(data: Path, isolation: str, timeout: float, launch=None) -
 
 
 @app.command("bench")
+@mapped
 def bench(
     suite: Path | None = typer.Option(
         None, "--suite", help="Suite YAML (default: configs/monitor/bench_default.yaml)."
@@ -238,8 +240,7 @@ def bench(
     from sentinel.sandbox.spec import ISOLATIONS
 
     def fail(message: str) -> None:
-        err_console.print(f"error: {message}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise BadInput(message)
 
     if executor not in EXECUTORS:
         fail(f"unknown executor {executor!r} (available: {', '.join(EXECUTORS)})")
@@ -305,9 +306,5 @@ def bench(
         print(f"results in {folder} (report.html: table and paired curves)")
     unjudged = result.summary()["unjudgeable_pairs"] + result.summary()["invalid_baselines"]
     if unjudged:
-        err_console.print(
-            "error: a clean baseline's shadow failed: its conditions are unjudgeable (see summary)",
-            markup=False,
-            highlight=False,
-        )
-    raise typer.Exit(1 if unjudged else EXIT_OK)
+        raise AgentError("a clean baseline's shadow failed: its conditions are unjudgeable (see summary)")
+    raise typer.Exit(EXIT_OK)

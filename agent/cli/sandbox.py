@@ -82,7 +82,7 @@ def run(
     ),
 ) -> None:
     """Train EXPERIMENT in a hardened container and print the result."""
-    from sentinel.agent.launch import LaunchRequest, launch_run
+    from sentinel.agent.launch import LaunchRequest, launch_run, resolve_request
     from sentinel.agent.review import printable
 
     if unsafe_skip_validation:
@@ -101,8 +101,9 @@ def run(
         monitor=not no_monitor,
     )
     with mapped_errors():
+        resolved = resolve_request(request)  # composed once: bad input fails here, nothing written
         if as_json:
-            outcome = launch_run(request)
+            outcome = launch_run(resolved, request)
         else:
             with Progress(
                 TextColumn("{task.description}"),
@@ -121,7 +122,7 @@ def run(
                         live.append(_LiveMetrics(progress, task, epochs))
                     live[0](artifacts_dir)
 
-                outcome = launch_run(request, on_progress=on_poll)
+                outcome = launch_run(resolved, request, on_progress=on_poll)
     if as_json:
         emit_json(outcome.to_json())
     else:

@@ -4,6 +4,7 @@
 `ResolvedConfig.to_yaml()` as /job/config.yaml and checks it again with the same registry.
 """
 
+from sentinel.agent.configs.checked import CheckedConfig, check_config
 from sentinel.agent.configs.compose import (
     GENERATED_DIR,
     GROUP_DIRS,
@@ -18,8 +19,10 @@ from sentinel.agent.configs.overrides import Override, parse_override
 __all__ = [
     "GENERATED_DIR",
     "GROUP_DIRS",
+    "CheckedConfig",
     "Override",
     "ResolvedConfig",
+    "check_config",
     "compose",
     "entries",
     "experiments",

@@ -24,8 +24,9 @@ import hashlib
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from omegaconf import OmegaConf
@@ -48,18 +49,36 @@ _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 
 @dataclass(frozen=True, slots=True)
 class ResolvedConfig:
-    """A checked run config, the generated model files it needs, and a digest of both.
+    """A checked run config, the generated model files it needs, and the one digest of both.
 
-    `generated_files` are `configs/generated/models/<module>.py` files that the sandbox copies
-    to `/job/generated/<module>.py`. `sha256` covers `to_yaml()` and each file's name and bytes.
+    Composed once per run on the host and passed along (validation, approval, review bundle,
+    launch): `files` holds the bytes of each job file as they were read and digested, so what
+    the image bakes is exactly what was validated and approved, even if a file changes on disk
+    afterwards. `generated_files` are the paths they came from (`<root>/generated/models/
+    <module>.py`; the sandbox copies them to `/job/generated/<module>.py`). `sha256` is
+    `config_digest(to_yaml(), files)`: the digest on the store row, the review bundle, the
+    image label and run.json.
     """
 
     config: dict[str, Any]
     generated_files: tuple[Path, ...]
     sha256: str
+    files: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_yaml(self) -> str:
         return dump_yaml(self.config)
+
+    def source(self, name: str) -> str:
+        """A job file's text (a generated model's source), exactly the bytes that were digested."""
+        return self.files[name].decode("utf-8")
+
+    @classmethod
+    def of(
+        cls, config: dict[str, Any], files: Mapping[str, bytes], paths: tuple[Path, ...] = ()
+    ) -> ResolvedConfig:
+        """A resolved config from a config and its job files, with the one digest computed here."""
+        frozen = MappingProxyType(dict(files))
+        return cls(config, paths, config_digest(dump_yaml(config), frozen), frozen)
 
 
 def experiments(configs_dir: Path) -> list[str]:
@@ -115,8 +134,8 @@ def compose(
     except ConfigInvalid as err:
         raise ConfigError(f"experiment {experiment!r}: {err}") from None
     _check_monitor(config["monitor"])
-    files = _generated_files(root, config["model"]["_target_"])
-    return ResolvedConfig(config, files, _digest(dump_yaml(config), files))
+    paths = _generated_files(root, config["model"]["_target_"])
+    return ResolvedConfig.of(config, {path.name: _read_source(path) for path in paths}, paths)
 
 
 def _load_experiment(configs_dir: Path, name: str) -> dict[str, Any]:
@@ -243,8 +262,11 @@ def _generated_files(configs_dir: Path, target: str) -> tuple[Path, ...]:
     return (path,)
 
 
-def _digest(text: str, files: tuple[Path, ...]) -> str:
-    return config_digest(text, {path.name: path.read_bytes() for path in files})
+def _read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{path} cannot be read ({type(err).__name__})") from None
 
 
 def config_digest(text: str, files: Mapping[str, bytes]) -> str:

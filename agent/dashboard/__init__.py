@@ -2,9 +2,10 @@
 
     write_dashboard(store, campaign_id, runs_dir / campaign_id / "dashboard.html", runs_dir)
     html = render_bench_page(rows, curves)            # `sentinel monitor bench`
-    export_mlflow(store, campaign_id, Path("mlruns"))  # MLflow's local file store layout
+    export_mlflow(store, campaign_id, "sqlite:///mlflow.db")  # through MLflow's own client
 
-Pages carry inline SVG and CSS only, under a CSP that forbids scripts and every fetch, so they
+Pages are rendered from autoescaping jinja2 templates (`templates/`, shipped as package data)
+and carry inline SVG and CSS only, under a CSP that forbids scripts and every fetch, so they
 open from disk or a git checkout on an air-gapped machine. Only numbers come from a run's
 artifacts (read through the hostile-input reader); every string is escaped.
 """
@@ -19,7 +20,7 @@ from sentinel.agent.dashboard.data import (
     TimelineEntry,
     gather,
 )
-from sentinel.agent.dashboard.mlflow import export_mlflow
+from sentinel.agent.dashboard.mlflow import check_tracking_uri, export_mlflow
 from sentinel.agent.dashboard.page import render_dashboard, write_campaign_dashboard, write_dashboard
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "RunView",
     "TimelineEntry",
     "analysis",
+    "check_tracking_uri",
     "export_mlflow",
     "gather",
     "render_bench_page",

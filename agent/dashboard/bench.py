@@ -2,8 +2,9 @@
 
 The benchmark runs each faulty training case twice from the same seed: once with the monitor
 acting ("monitored") and once with it only watching ("shadow", the counterfactual). This module
-renders the comparison as a self-contained page with the same shell, CSP and escaping as the
-campaign dashboard, so the bench needs no HTML of its own and cannot inject into its report.
+renders the comparison as a self-contained page with the same shell, CSP and autoescaping
+templates as the campaign dashboard (`templates/bench.html.j2`), so the bench needs no HTML of
+its own and cannot inject into its report.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
-from sentinel.agent.dashboard._format import DASH, esc, num
-from sentinel.agent.dashboard._html import BADGES, badge, page, section, table
+from markupsafe import Markup
+
+from sentinel.agent.dashboard._format import DASH, num
+from sentinel.agent.dashboard._html import BADGES, Cell, Table, chart, render
 from sentinel.agent.dashboard.svg import PALETTE, Marker, Series, line_chart
 
-__all__ = ["BenchCurves", "render_bench_page"]
+__all__ = ["BenchCurves", "Value", "render_bench_page"]
 
-Cell = str | int | float | bool | None
+Value = str | int | float | bool | None  # one table value as the bench hands it over
 BADGE_COLUMNS = frozenset({"status", "verdict", "outcome", "monitored status", "shadow status"})
 ACTION_SHAPES = {"lr_cut": "triangle", "rollback": "diamond", "reinit": "square", "stop": "cross"}
 
@@ -32,7 +35,7 @@ class BenchCurves(TypedDict, total=False):
     metric: str  # y-axis label; default "train/loss"
 
 
-def _check_rows(rows: Sequence[Mapping[str, Cell]]) -> list[str]:
+def _check_rows(rows: Sequence[Mapping[str, Value]]) -> list[str]:
     columns: list[str] = []
     for i, row in enumerate(rows):
         if not isinstance(row, Mapping):
@@ -62,16 +65,16 @@ def _points(case: str, which: str, raw: object) -> list[tuple[float, float]]:
     return out
 
 
-def _cell(column: str, value: Cell) -> str:
+def _cell(column: str, value: Value) -> Cell:
     if value is None:
-        return DASH
+        return Cell(DASH)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return Cell("yes" if value else "no")
     if isinstance(value, int | float):
-        return esc(num(value, 6 if isinstance(value, int) else 4))
+        return Cell(num(value, 6 if isinstance(value, int) else 4))
     if column.lower() in BADGE_COLUMNS and value in BADGES:
-        return badge(value)
-    return esc(value)
+        return Cell(value, "badge")
+    return Cell(value)
 
 
 def _value_at(points: list[tuple[float, float]], step: float) -> float:
@@ -79,7 +82,7 @@ def _value_at(points: list[tuple[float, float]], step: float) -> float:
     return before[-1] if before else math.nan
 
 
-def _case_chart(index: int, case: str, spec: BenchCurves) -> str:
+def _case_chart(index: int, case: str, spec: BenchCurves) -> Markup:
     if not isinstance(spec, Mapping):
         raise ValueError(f"curves[{case!r}] must be a mapping with monitored/shadow/events")
     monitored = _points(case, "monitored", spec.get("monitored", ()))
@@ -103,18 +106,20 @@ def _case_chart(index: int, case: str, spec: BenchCurves) -> str:
         Series("monitored (monitor acting)", monitored, PALETTE[0], 2.0),
         Series("shadow (monitor watching only)", shadow, PALETTE[1], 1.6, dashed=True),
     ]
-    return line_chart(
-        f"bench-{index}",
-        series,
-        markers,
-        title=f"{case}: monitored vs shadow",
-        x_label="step",
-        y_label=metric,
+    return chart(
+        line_chart(
+            f"bench-{index}",
+            series,
+            markers,
+            title=f"{case}: monitored vs shadow",
+            x_label="step",
+            y_label=metric,
+        )
     )
 
 
 def render_bench_page(
-    rows: Sequence[Mapping[str, Cell]],
+    rows: Sequence[Mapping[str, Value]],
     curves: Mapping[str, BenchCurves],
     *,
     title: str = "Monitor benchmark",
@@ -144,13 +149,11 @@ def render_bench_page(
     numeric = [
         i for i, c in enumerate(columns) if all(isinstance(r.get(c), int | float | type(None)) for r in rows)
     ]
-    intro = "".join(f"<p>{esc(s)}</p>" for s in summary)
-    body = [
-        f"<h1>{esc(title)}</h1>",
-        '<p class="sub">Each case ran twice from the same seed: with the monitor acting (monitored) and with '
-        "the monitor only watching (shadow, the counterfactual).</p>",
-        intro,
-        section("Counterfactual table", "table", table(columns, body_rows, numeric=numeric)),
-        section("Paired curves", "curves", "".join(charts) or '<p class="note">no curves recorded</p>'),
-    ]
-    return page(f"Sentinel · {title}", body)
+    return render(
+        "bench.html.j2",
+        title=f"Sentinel · {title}",
+        heading=title,
+        summary=list(summary),
+        rows=Table.of(columns, body_rows, numeric=numeric),
+        charts=charts,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sentinel.agent.dashboard.bench import BenchCurves, Cell, render_bench_page
+from sentinel.agent.dashboard.bench import BenchCurves, Value, render_bench_page
 from sentinel.monitor.bench import BenchResult, PairResult, format_summary, run_folder
 from sentinel.sandbox.artifacts import read_artifacts
 
@@ -19,7 +19,7 @@ __all__ = ["bench_report"]
 MAX_CURVES = 60  # one chart per faulty pair keeps a default-suite page readable and small
 
 
-def _row(p: PairResult) -> dict[str, Cell]:
+def _row(p: PairResult) -> dict[str, Value]:
     def loss(value: float) -> float | None:
         return value if math.isfinite(value) else None
 

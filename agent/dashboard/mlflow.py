@@ -1,51 +1,54 @@
-"""Export a campaign's runs into MLflow's local file store layout, without importing MLflow.
+"""Export a campaign's runs to MLflow through MLflow's own client, into a tracking URI you give.
 
-Users who live in MLflow point its UI at the folder (`mlflow ui --backend-store-uri DIR`;
-MLflow >= 3.7 also needs `MLFLOW_ALLOW_FILE_STORE=true`, or `mlflow migrate-filestore`):
+    sentinel dashboard CAMPAIGN --mlflow-uri sqlite:///mlflow.db   # ./mlflow.db (sqlite:////abs.db)
+    mlflow ui --backend-store-uri sqlite:///mlflow.db
 
-    DIR/0/meta.yaml                                the Default experiment, as MLflow creates it
-    DIR/<experiment id>/meta.yaml                  one experiment per campaign: "sentinel/<id>"
-    DIR/<experiment id>/<run id>/meta.yaml         one MLflow run per Sentinel run (every attempt)
-                                  metrics/<key>    "<ms timestamp> <value> <step>" per line
-                                  params/<key>     the value's text (overrides, experiment, ...)
-                                  tags/<key>       mlflow.runName and sentinel.* facts
+One experiment per campaign ("sentinel/<id>") and one MLflow run per Sentinel run attempt, with
+params (overrides, experiment, tier, model_ref), tags (`sentinel.*` facts) and metric histories
+logged in batches. Metric histories are the numbers of each run's metrics.jsonl, read through
+the hostile-input reader; non-finite points are left out. Exporting again replaces the same
+runs: earlier MLflow runs carrying the same `sentinel.run_id` tag are deleted first.
 
-Ids are derived from the campaign and run ids, so exporting again replaces the same runs
-instead of adding copies. Metric histories are the numbers of each run's metrics.jsonl, read
-through the hostile-input reader; non-finite points are left out.
+`mlflow` is imported only when an export is asked for (it is slow to import). A URI of the wrong
+shape is one line of bad input (exit 2) before anything is written; a store that does not answer
+or lacks its driver is the environment (exit 3), also one line.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import shutil
-import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from sentinel.agent.dashboard.data import run_folder
-from sentinel.agent.errors import BadInput
+from sentinel.agent.errors import BadInput, EnvironmentProblem
 from sentinel.agent.goals import parse_goal
 from sentinel.sandbox.artifacts import read_artifacts
 
 if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
     from sentinel.agent.store import FeedbackStore, RunRecord
 
-__all__ = ["MlflowExport", "export_mlflow"]
+__all__ = ["MlflowExport", "check_tracking_uri", "export_mlflow"]
 
-#: RunStatus numbers in meta.yaml: RUNNING 1, FINISHED 3, FAILED 4, KILLED 5.
-STATUS = {"running": 1, "completed": 3, "killed": 5}
-FAILED = 4
-SOURCE_LOCAL = 4
-NAMESPACE = uuid.UUID("5e7e1a2d-6c1b-4c8e-9a57-2f1d0c3b9e41")  # Sentinel's uuid5 namespace
-KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ ]{0,249}")  # MLflow's key charset, no leading "/"
+#: Sentinel status -> MLflow's terminal RunStatus name; a running run is left RUNNING.
+STATUS = {"completed": "FINISHED", "killed": "KILLED"}
+FAILED = "FAILED"
+SCHEMES = frozenset({"sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks"})
+URI = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$", re.DOTALL)
+MAX_URI = 2000
 MAX_PARAM = 6000  # MLflow's limit on a param value
+MAX_TAG = 5000  # below MLflow's limit on a tag value (8000)
+BATCH_METRICS = 1000  # MLflow's log_batch limits per call
+BATCH_PARAMS = 100
+BATCH_TAGS = 100
+RUN_TAG = "sentinel.run_id"
+#: MLflow error codes that mean the store did not answer or failed (exit 3), not a bad request.
+UNREACHABLE = frozenset({"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE", "ENDPOINT_NOT_FOUND", "IO_ERROR"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,51 +56,33 @@ class MlflowExport:
     experiment_id: str
     experiment_name: str
     runs: int
-    folder: Path
+    tracking_uri: str
 
 
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else int(seconds * 1000)
+def check_tracking_uri(uri: str) -> str:
+    """The URI if MLflow could use it as a tracking store, else BadInput naming the problem.
 
-
-def _key(key: str) -> str:
-    """A key safe both for MLflow and as a relative path under the run folder."""
-    parts = key.split("/")
-    if not KEY.fullmatch(key) or any(p in {"", ".", ".."} for p in parts):
-        raise BadInput(f"cannot export {key!r:.60} to MLflow: not a safe key")
-    return key
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _yaml(path: Path, data: dict[str, Any]) -> None:
-    _write(path, yaml.safe_dump(data, default_flow_style=False, sort_keys=True))
-
-
-def _experiment_meta(folder: Path, experiment_id: str, name: str, now_ms: int) -> dict[str, Any]:
-    return {
-        "artifact_location": (folder / experiment_id).resolve().as_uri(),
-        "creation_time": now_ms,
-        "experiment_id": experiment_id,
-        "last_update_time": now_ms,
-        "lifecycle_stage": "active",
-        "name": name,
-    }
-
-
-def _existing_id(folder: Path, name: str) -> str | None:
-    """The id of an experiment already named `name` in the store, so a re-export reuses it."""
-    for meta in folder.glob("*/meta.yaml"):
-        try:
-            data = yaml.safe_load(meta.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            continue
-        if isinstance(data, dict) and data.get("name") == name:
-            return str(data.get("experiment_id", meta.parent.name))
-    return None
+    Only shape is checked here (no import of mlflow, no connection): a scheme MLflow stores
+    serve, and for sqlite an existing folder for the database file."""
+    shown = repr(uri[:60]) + ("..." if len(uri) > 60 else "")
+    if len(uri) > MAX_URI or not uri.isprintable():
+        raise BadInput(f"--mlflow-uri {shown} is not a tracking URI")
+    match = URI.match(uri)
+    if match is None or match.group(1).split("+")[0] not in SCHEMES:
+        raise BadInput(
+            f"--mlflow-uri {shown} is not a tracking URI MLflow stores serve "
+            f"(e.g. sqlite:///mlflow.db or http://host:5000)"
+        )
+    scheme, rest = match.group(1), match.group(2)
+    if scheme == "sqlite":
+        if not rest.startswith("/") or rest in {"/", "/:memory:"}:
+            raise BadInput(f"--mlflow-uri {shown}: name a database file, e.g. sqlite:///mlflow.db")
+        db = Path(rest[1:].partition("?")[0])  # SQLAlchemy: sqlite:///rel.db, sqlite:////abs.db
+        if db.is_dir() or not db.parent.is_dir():
+            raise BadInput(
+                f"--mlflow-uri {shown}: {db.parent} must be an existing folder and {db.name} a file"
+            )
+    return uri
 
 
 def _history(run: RunRecord, runs_dir: Path | None) -> Iterator[tuple[str, int, float, int]]:
@@ -121,50 +106,23 @@ def _history(run: RunRecord, runs_dir: Path | None) -> Iterator[tuple[str, int, 
                 yield key, ts, float(value), int(m.step)
 
 
-def _export_run(run_dir: Path, run: RunRecord, experiment_id: str, runs_dir: Path | None) -> None:
-    if run_dir.exists():
-        shutil.rmtree(run_dir)  # ours (the id is derived from the Sentinel run): replace it whole
-    started = _ms(run.started_at) or 0
-    _yaml(
-        run_dir / "meta.yaml",
-        {
-            "artifact_uri": (run_dir / "artifacts").resolve().as_uri(),
-            "end_time": _ms(run.finished_at),
-            "entry_point_name": "",
-            "experiment_id": experiment_id,
-            "lifecycle_stage": "active",
-            "run_id": run_dir.name,
-            "run_name": run.run_id,
-            "run_uuid": run_dir.name,
-            "source_name": "",
-            "source_type": SOURCE_LOCAL,
-            "source_version": "",
-            "start_time": started,
-            "status": STATUS.get(run.status, FAILED),
-            "tags": [],
-            "user_id": "sentinel",
-        },
-    )
-    (run_dir / "artifacts").mkdir()
-    lines: dict[str, list[str]] = {}
-    for key, ts, value, step in _history(run, runs_dir):
-        lines.setdefault(key, []).append(f"{ts} {value!r} {step}")
-    end = _ms(run.finished_at) or started
-    for which, values in (("best", run.best), ("final", run.final)):
-        for key, value in values.items():
-            if value is not None and math.isfinite(value):
-                lines.setdefault(f"{which}/{key}", []).append(f"{end} {float(value)!r} {run.steps or 0}")
-    for key, rows in lines.items():
-        _write(run_dir / "metrics" / _key(key), "\n".join(rows) + "\n")
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds * 1000)
+
+
+def _params(run: RunRecord) -> dict[str, str]:
     p = run.proposal
-    params: dict[str, str] = {k: str(v) for k, v in p.overrides.items()}
+    params = {k: str(v)[:MAX_PARAM] for k, v in p.overrides.items()}
     params.update({"experiment": p.experiment, "tier": str(p.tier)})
     if p.model_ref:
         params["model_ref"] = p.model_ref
-    for key, value in params.items():
-        _write(run_dir / "params" / _key(key), value[:MAX_PARAM])
+    return params
+
+
+def _tags(run: RunRecord) -> dict[str, str]:
+    p = run.proposal
     tags = {
-        "mlflow.runName": run.run_id,
+        RUN_TAG: run.run_id,
         "mlflow.source.name": "sentinel",
         "mlflow.user": "sentinel",
         "sentinel.campaign": p.campaign_id,
@@ -177,39 +135,94 @@ def _export_run(run_dir: Path, run: RunRecord, experiment_id: str, runs_dir: Pat
         "sentinel.rationale": p.rationale,
         "sentinel.monitor_events": str(run.event_count),
     }
+    return {k: v[:MAX_TAG] for k, v in tags.items()}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _export_run(client: MlflowClient, experiment_id: str, run: RunRecord, runs_dir: Path | None) -> None:
+    from mlflow.entities import Metric, Param
+
+    started = _ms(run.started_at) or 0
+    created = client.create_run(experiment_id, start_time=started, tags=_tags(run), run_name=run.run_id)
+    run_id = created.info.run_id
+    metrics = [Metric(key, value, ts, step) for key, ts, value, step in _history(run, runs_dir)]
+    end = _ms(run.finished_at) or started
+    for which, values in (("best", run.best), ("final", run.final)):
+        for key, value in values.items():
+            if value is not None and math.isfinite(value):
+                metrics.append(Metric(f"{which}/{key}", float(value), end, run.steps or 0))
+    for batch in _chunks(metrics, BATCH_METRICS):
+        client.log_batch(run_id, metrics=batch)
+    for batch in _chunks([Param(k, v) for k, v in _params(run).items()], BATCH_PARAMS):
+        client.log_batch(run_id, params=batch)
+    if run.status != "running":
+        client.set_terminated(run_id, STATUS.get(run.status, FAILED), end_time=_ms(run.finished_at))
+
+
+def _earlier_runs(client: MlflowClient, experiment_id: str) -> dict[str, list[str]]:
+    """MLflow run ids of earlier exports, by the Sentinel run id they carry."""
+    found: dict[str, list[str]] = {}
+    token = None
+    while True:
+        page = client.search_runs([experiment_id], max_results=1000, page_token=token)
+        for r in page:
+            if RUN_TAG in r.data.tags:
+                found.setdefault(r.data.tags[RUN_TAG], []).append(r.info.run_id)
+        token = page.token
+        if not token:
+            return found
+
+
+def _experiment(client: MlflowClient, name: str, tags: dict[str, str]) -> str:
+    existing = client.get_experiment_by_name(name)
+    if existing is None:
+        return client.create_experiment(name, tags=tags)
+    if existing.lifecycle_stage == "deleted":
+        client.restore_experiment(existing.experiment_id)
     for key, value in tags.items():
-        _write(run_dir / "tags" / _key(key), value)
+        client.set_experiment_tag(existing.experiment_id, key, value)
+    return existing.experiment_id
 
 
 def export_mlflow(
-    store: FeedbackStore, campaign_id: str, folder: Path, runs_dir: Path | None = None
+    store: FeedbackStore, campaign_id: str, tracking_uri: str, runs_dir: Path | None = None
 ) -> MlflowExport:
-    """Write (or rewrite) the campaign as one MLflow experiment under `folder` (an mlruns root)."""
+    """Write (or rewrite) the campaign as one MLflow experiment in the store at `tracking_uri`."""
+    check_tracking_uri(tracking_uri)
     campaign = store.get_campaign(campaign_id)
     goal = parse_goal(dict(campaign.goal), f"campaign {campaign_id} goal snapshot", campaign.goal_address)
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"--mlflow {folder} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / ".trash").mkdir(exist_ok=True)
-    now_ms = int(time.time() * 1000)
-    if not (folder / "0" / "meta.yaml").exists():
-        _yaml(folder / "0" / "meta.yaml", _experiment_meta(folder, "0", "Default", now_ms))
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     name = f"sentinel/{campaign_id}"
-    experiment_id = _existing_id(folder, name) or str(
-        uuid.uuid5(NAMESPACE, f"experiment:{campaign_id}").int % 10**18
-    )
-    meta = _experiment_meta(folder, experiment_id, name, now_ms)
-    meta["creation_time"] = _ms(campaign.created_at)
-    _yaml(folder / experiment_id / "meta.yaml", meta)
-    for key, value in {
+    tags = {
         "sentinel.goal": campaign.goal_address,
         "sentinel.metric": f"{goal.metric.name} ({goal.metric.mode})",
         "sentinel.state": campaign.state,
-        "mlflow.note.content": f"Sentinel campaign {campaign_id}: {campaign.state_reason}",
-    }.items():
-        _write(folder / experiment_id / "tags" / _key(key), value)
+        "mlflow.note.content": f"Sentinel campaign {campaign_id}: {campaign.state_reason}"[:MAX_TAG],
+    }
     runs = store.runs(campaign_id)
-    for run in runs:
-        run_uuid = uuid.uuid5(NAMESPACE, f"run:{campaign_id}:{run.run_id}").hex
-        _export_run(folder / experiment_id / run_uuid, run, experiment_id, runs_dir)
-    return MlflowExport(experiment_id, name, len(runs), folder)
+    try:
+        client = MlflowClient(tracking_uri=tracking_uri)
+        experiment_id = _experiment(client, name, tags)
+        earlier = _earlier_runs(client, experiment_id)
+        for run in runs:
+            for old in earlier.get(run.run_id, ()):
+                client.delete_run(old)
+            _export_run(client, experiment_id, run, runs_dir)
+    except MlflowException as err:
+        first = (str(err.message).splitlines() or [""])[0][:200]
+        if err.error_code in UNREACHABLE:  # a server that does not answer, a store that fails
+            raise EnvironmentProblem(f"--mlflow-uri {tracking_uri[:60]}: {first}") from None
+        raise BadInput(f"--mlflow-uri {tracking_uri[:60]}: MLflow refused: {first}") from None
+    except ImportError as err:  # e.g. mysql:// without its SQLAlchemy driver
+        raise EnvironmentProblem(
+            f"--mlflow-uri {tracking_uri[:60]}: needs the Python package {err.name or err} (pip install it)"
+        ) from None
+    except OSError as err:  # a disk that refuses
+        raise EnvironmentProblem(f"--mlflow-uri {tracking_uri[:60]}: {err.strerror or err}") from None
+    return MlflowExport(experiment_id, name, len(runs), tracking_uri)

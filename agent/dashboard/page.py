@@ -1,9 +1,10 @@
 """The campaign dashboard page: cards, charts, the ranked table, decisions, models, analysis.
 
-`render_dashboard` turns gathered `DashboardData` into one HTML string; `write_dashboard`
-gathers and writes it atomically (a viewer never sees half a file, and a failed write leaves
-the previous dashboard in place). Every string goes through `esc`, every number through the
-formatters, and the page has no script, so a hostile override or rationale stays text.
+`render_dashboard` turns gathered `DashboardData` into the values `templates/dashboard.html.j2`
+lays out; `write_dashboard` gathers and writes it atomically (a viewer never sees half a file,
+and a failed write leaves the previous dashboard in place). The template autoescapes every
+string, every number goes through the formatters, and the page has no script, so a hostile
+override or rationale stays text.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sentinel.agent.dashboard._format import DASH, esc, num, pct, seconds, utc
-from sentinel.agent.dashboard._html import badge, card, page, section, table
+from markupsafe import Markup
+
+from sentinel.agent.dashboard._format import DASH, num, pct, seconds
+from sentinel.agent.dashboard._html import Card, Cell, Table, chart, render
 from sentinel.agent.dashboard.analysis import analysis, config_text
 from sentinel.agent.dashboard.data import DashboardData, RunView, gather
 from sentinel.agent.dashboard.svg import PALETTE, Lane, Marker, Series, line_chart, timeline_chart
@@ -43,55 +46,62 @@ def _color(view: RunView) -> str:
     return PALETTE[(view.seq - 1) % len(PALETTE)]
 
 
-def _cards(d: DashboardData) -> str:
+def _cards(d: DashboardData) -> list[Card]:
     counts = Counter(v.run.status for v in d.runs)
-    status_line = " · ".join(f"{n} {esc(s.replace('_', ' '))}" for s, n in counts.most_common())
+    status_line = " · ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.most_common())
     best = d.best
     gain = d.improvement()
     rec = d.recommendation
     findings = ", ".join(f.kind.replace("_", " ") for f in rec.findings) or "none"
     last_escalation = d.escalations[-1].reason if d.escalations else ""
     c = d.compute
-    saved = f"saved by the monitor ≈ {esc(seconds(c.saved_s))} ({c.stopped_early} run(s) stopped early"
+    saved = f"saved by the monitor ≈ {seconds(c.saved_s)} ({c.stopped_early} run(s) stopped early"
     saved += f", {c.unestimated} without an estimate)" if c.unestimated else ")"
-    cards = [
-        card("Runs", f"{len(d.runs)} <small>of {d.budget_runs}</small>", status_line or "no runs yet"),
-        card(
-            f"Best {d.metric}",
-            esc(num(best.value)) if best else DASH,
-            f"run #{best.seq} · <code>{esc(best.run.run_id)}</code>" if best else "no completed run yet",
-            f"<code>{esc(config_text(best))}</code>" if best else "",
-        ),
-        card(
+    if best is not None:
+        best_lines = [
+            [Cell(f"run #{best.seq} · "), Cell(best.run.run_id, "code")],
+            [Cell(config_text(best), "code")],
+        ]
+    else:
+        best_lines = [[Cell("no completed run yet")]]
+    if gain and d.first and best:
+        gain_line = f"{num(d.first.value)} (#{d.first.seq}) → {num(best.value)} (#{best.seq})"
+    else:
+        gain_line = "needs a completed first run and a best run"
+    return [
+        Card("Runs", str(len(d.runs)), [[Cell(status_line or "no runs yet")]], of=str(d.budget_runs)),
+        Card(f"Best {d.metric}", num(best.value) if best else DASH, best_lines),
+        Card(
             "Improvement over the first run",
-            esc(pct(gain[1])) if gain and gain[1] is not None else DASH,
-            f"{esc(num(d.first.value))} (#{d.first.seq}) → {esc(num(best.value))} (#{best.seq})"
-            if gain and d.first and best
-            else "needs a completed first run and a best run",
+            pct(gain[1]) if gain and gain[1] is not None else DASH,
+            [[Cell(gain_line)]],
         ),
-        card(
+        Card(
             "Drift / stagnation",
-            esc(rec.action.replace("_", " ")),
-            esc(rec.reason),
-            f"signals: {esc(findings)}",
+            rec.action.replace("_", " "),
+            [[Cell(rec.reason)], [Cell(f"signals: {findings}")]],
         ),
-        card(
+        Card(
             "Tier reached",
-            f"{d.campaign.tier} <small>of {d.max_tier}</small>",
-            f"{len(d.escalations)} escalation(s)",
-            esc(last_escalation),
+            str(d.campaign.tier),
+            [
+                [Cell(f"{len(d.escalations)} escalation(s)")],
+                [Cell(last_escalation)] if last_escalation else [],
+            ],
+            of=str(d.max_tier),
         ),
-        card(
+        Card(
             "Compute",
-            esc(seconds(c.used_s)),
-            saved,
-            f"{c.interventions} monitor intervention(s) in {c.runs_with_interventions} run(s)",
+            seconds(c.used_s),
+            [
+                [Cell(saved)],
+                [Cell(f"{c.interventions} monitor intervention(s) in {c.runs_with_interventions} run(s)")],
+            ],
         ),
     ]
-    return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def _progression(d: DashboardData) -> str:
+def _progression(d: DashboardData) -> Markup:
     sign = 1.0 if d.mode == "min" else -1.0
     points: list[tuple[float, float]] = []
     other: list[tuple[float, float]] = []
@@ -122,13 +132,15 @@ def _progression(d: DashboardData) -> str:
                 dashed=True,
             )
         )
-    return line_chart(
-        "progression",
-        series,
-        title=f"Metric progression: {d.metric}, best so far per run",
-        x_label="run (proposal #)",
-        y_label=d.metric,
-        log_y=False,
+    return chart(
+        line_chart(
+            "progression",
+            series,
+            title=f"Metric progression: {d.metric}, best so far per run",
+            x_label="run (proposal #)",
+            y_label=d.metric,
+            log_y=False,
+        )
     )
 
 
@@ -141,7 +153,7 @@ def _loss_at(points: tuple[tuple[int, float], ...], step: int) -> float:
     return before[-1] if before else math.nan
 
 
-def _curves(d: DashboardData) -> str:
+def _curves(d: DashboardData) -> Markup:
     plotted = _plotted(d)
     best_id = d.best.run.run_id if d.best else None
     series, val_series, markers = [], [], []
@@ -164,8 +176,6 @@ def _curves(d: DashboardData) -> str:
                     group=f"monitor: {e.action}",
                 )
             )
-    hidden = sum(1 for v in d.runs if v.curves.train_loss or v.curves.val) - len(plotted)
-    note = f'<p class="note">{hidden} more run(s) are in the table but not drawn.</p>' if hidden > 0 else ""
     train = line_chart(
         "train-loss",
         series,
@@ -185,7 +195,12 @@ def _curves(d: DashboardData) -> str:
                 y_label=d.metric,
             )
         )
-    return "".join(parts) + note
+    return chart("".join(parts))
+
+
+def _hidden(d: DashboardData) -> int:
+    """Runs with curves that the charts leave out (the table still lists them)."""
+    return sum(1 for v in d.runs if v.curves.train_loss or v.curves.val) - len(_plotted(d))
 
 
 def _monitor_cell(v: RunView) -> str:
@@ -195,7 +210,7 @@ def _monitor_cell(v: RunView) -> str:
     text = ", ".join(f"{a}×{n}" if n > 1 else a for a, n in actions.most_common())
     if v.stopped_by_monitor:
         text += "; stopped early" + (f", saved ≈ {seconds(v.saved_s)}" if v.saved_s else "")
-    return esc(text)
+    return text
 
 
 def _other_metrics(v: RunView, metric: str) -> str:
@@ -204,10 +219,10 @@ def _other_metrics(v: RunView, metric: str) -> str:
         f"claimed {k} {num(val)}" if k == metric else f"{k} {num(val)}"
         for k, val in sorted(v.run.best.items())
     ]
-    return esc(" · ".join(parts)) if parts else DASH
+    return " · ".join(parts) if parts else DASH
 
 
-def _table(d: DashboardData) -> str:
+def _table(d: DashboardData) -> Table:
     headers = [
         "rank",
         "#",
@@ -227,30 +242,28 @@ def _table(d: DashboardData) -> str:
     rows = []
     for v in d.ranked:
         r = v.run
-        note = r.reason or v.curves.note or ""
         rows.append(
             [
-                str(v.rank) if v.rank is not None else DASH,
-                str(v.seq),
-                f"<code>{esc(r.run_id)}</code>",
-                badge(r.status),
-                str(r.proposal.tier),
-                f"<code>{esc(config_text(v))}</code>",
-                esc(num(v.value)),
-                esc(num(v.final)),
-                _other_metrics(v, d.metric),
-                esc(num(r.steps, 9)) if r.steps is not None else DASH,
-                esc(seconds(r.duration_s)),
-                esc(r.isolation or DASH),
-                _monitor_cell(v),
-                f'<span class="note">{esc(note)}</span>',
+                Cell(str(v.rank) if v.rank is not None else DASH),
+                Cell(str(v.seq)),
+                Cell(r.run_id, "code"),
+                Cell(r.status, "badge"),
+                Cell(str(r.proposal.tier)),
+                Cell(config_text(v), "code"),
+                Cell(num(v.value)),
+                Cell(num(v.final)),
+                Cell(_other_metrics(v, d.metric)),
+                Cell(num(r.steps, 9) if r.steps is not None else DASH),
+                Cell(seconds(r.duration_s)),
+                Cell(r.isolation or DASH),
+                Cell(_monitor_cell(v)),
+                Cell(r.reason or v.curves.note or "", "note"),
             ]
         )
-    return table(headers, rows, numeric=(0, 1, 4, 6, 7, 9, 10), classes={2: "id", 5: "cfg"})
+    return Table.of(headers, rows, numeric=(0, 1, 4, 6, 7, 9, 10), classes={2: "id", 5: "cfg"})
 
 
-def _timeline(d: DashboardData) -> str:
-    start = d.campaign.created_at
+def _timeline_chart(d: DashboardData) -> Markup:
     lanes = []
     for kind, label in (
         ("approved", "approved"),
@@ -261,16 +274,7 @@ def _timeline(d: DashboardData) -> str:
         pts = [(e.at, DECISION_COLORS[kind], _entry_text(e)) for e in d.timeline if e.kind == kind]
         if pts:
             lanes.append(Lane(label, pts))
-    chart = timeline_chart("approvals", lanes, title="Approval timeline", start=start)
-    items = [
-        f'<li><span class="when">{esc(utc(e.at))} (+{esc(seconds(e.at - start))})</span> {badge(e.kind)} '
-        f"{esc(_entry_text(e))}</li>"
-        for e in d.timeline
-    ]
-    listing = (
-        f'<ol class="timeline">{"".join(items)}</ol>' if items else '<p class="note">no decisions yet</p>'
-    )
-    return chart + listing
+    return chart(timeline_chart("approvals", lanes, title="Approval timeline", start=d.campaign.created_at))
 
 
 def _entry_text(e: object) -> str:
@@ -278,51 +282,43 @@ def _entry_text(e: object) -> str:
     return (f"proposal #{seq} " if seq is not None else "") + str(getattr(e, "text", ""))
 
 
-def _models(d: DashboardData) -> str:
+def _models(d: DashboardData) -> Table:
     rows = [
         [
-            str(m.proposal.seq),
-            f"<code>{esc(m.proposal.model_ref)}</code>",
-            str(m.proposal.tier),
-            badge(m.verdict),
-            f'<span class="note">{esc(m.reason)}</span>',
-            badge(m.run_status) if m.run_status else DASH,
-            esc(num(m.value)),
+            Cell(str(m.proposal.seq)),
+            Cell(m.proposal.model_ref, "code"),
+            Cell(str(m.proposal.tier)),
+            Cell(m.verdict, "badge"),
+            Cell(m.reason, "note"),
+            Cell(m.run_status, "badge") if m.run_status else Cell(DASH),
+            Cell(num(m.value)),
         ]
         for m in d.models
     ]
-    if not rows:
-        return '<p class="note">No generated (tier-3) models were proposed in this campaign.</p>'
-    return table(["#", "model", "tier", "validator", "reason", "run", d.metric], rows, numeric=(0, 2, 6))
-
-
-def _rationale(d: DashboardData) -> str:
-    if d.best is None or not d.best.run.proposal.rationale:
-        return ""
-    return f'<p class="note">Why the brain proposed the best run: {esc(d.best.run.proposal.rationale)}</p>'
+    return Table.of(["#", "model", "tier", "validator", "reason", "run", d.metric], rows, numeric=(0, 2, 6))
 
 
 def render_dashboard(d: DashboardData) -> str:
-    """The whole page as one string (UTF-8 HTML, self-contained)."""
-    c = d.campaign
-    header = (
-        f"<h1>Campaign {esc(c.id)} {badge(c.state)}</h1>"
-        f'<p class="sub">goal <code>{esc(c.goal_address)}</code> · {esc(d.metric)} ({esc(d.mode)}) · brain '
-        f"{esc(c.brain)} · approval {esc(c.approval)} · started {esc(utc(c.created_at))} · written "
-        f"{esc(utc(d.generated_at))}</p>"
+    """The whole page as one string (UTF-8 HTML, self-contained), from dashboard.html.j2."""
+    best = d.best
+    return render(
+        "dashboard.html.j2",
+        title=f"Sentinel · {d.campaign.id}",
+        c=d.campaign,
+        metric=d.metric,
+        mode=d.mode,
+        generated_at=d.generated_at,
+        cards=_cards(d),
+        progression=_progression(d),
+        curves=_curves(d),
+        hidden=_hidden(d),
+        runs=_table(d),
+        timeline_chart=_timeline_chart(d),
+        timeline=[{"at": e.at, "kind": e.kind, "text": _entry_text(e)} for e in d.timeline],
+        models=_models(d),
+        analysis=analysis(d),
+        rationale=best.run.proposal.rationale if best is not None else "",
     )
-    text = "".join(f"<p>{esc(p)}</p>" for p in analysis(d))
-    body = [
-        header,
-        _cards(d),
-        section("Metric progression", "progression", _progression(d)),
-        section("Training curves", "curves", _curves(d)),
-        section("Experiments, best first", "runs", _table(d)),
-        section("Approval timeline", "timeline", _timeline(d)),
-        section("Generated models", "models", _models(d)),
-        section("Analysis", "analysis", f'<div class="analysis">{text}{_rationale(d)}</div>'),
-    ]
-    return page(f"Sentinel · {c.id}", body)
 
 
 def write_dashboard(store: FeedbackStore, campaign_id: str, out: Path, runs_dir: Path | None = None) -> Path:

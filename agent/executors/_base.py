@@ -12,26 +12,13 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from sentinel.sandbox.errors import ImageUnavailable, SandboxError
+from sentinel.agent.errors import NodeRefused, RunLost
 
 if TYPE_CHECKING:
+    from sentinel.agent.configs import ResolvedConfig
     from sentinel.agent.launch import LaunchOutcome, LaunchRequest, OnProgress
 
 __all__ = ["Executor", "NodeRefused", "RunLost"]
-
-
-class RunLost(SandboxError):
-    """The machine running the run went away mid-run (node death, worker crash).
-
-    Nothing about the run itself is known: the store marks it `lost` and the loop gives its
-    proposal one more attempt, which the cluster schedules on a live node."""
-
-
-class NodeRefused(ImageUnavailable):
-    """A node will not run this run: its runtime image or composed config differs from the head's.
-
-    A node that would run other code than the head approved never runs anything: like a missing
-    image, the campaign pauses (exit 3) with the run requeued, never recorded as its failure."""
 
 
 class Executor(ABC):
@@ -40,8 +27,11 @@ class Executor(ABC):
     name: str = ""
 
     @abstractmethod
-    def launch(self, request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
-        """Run `request` to its end; raise as `launch_run` does (BadInput, SandboxError, RunLost)."""
+    def launch(
+        self, resolved: ResolvedConfig, request: LaunchRequest, on_progress: OnProgress | None = None
+    ) -> LaunchOutcome:
+        """Run `resolved` as `request` says to its end; raise as `launch_run` does (BadInput,
+        SandboxError, RunLost). The caller composed `resolved` once; executors never compose it again."""
 
     def close(self) -> None:
         """Let go of whatever the executor holds (a cluster connection); safe to call twice."""

@@ -138,9 +138,7 @@ def run_on_node(
 
     `progress` is the head's `ProgressChannel` actor, or None: while the container runs, its
     metrics lines are pushed there (`ProgressSender`) for the head's `on_progress`."""
-    from sentinel.agent.configs import compose
-    from sentinel.agent.launch import launch_run
-    from sentinel.sandbox.paths import CONFIGS_DIR
+    from sentinel.agent.launch import launch_run, resolve_request
     from sentinel.sandbox.process import owner_token
 
     task_started = time.time()  # wall clock: the head lines runs of all nodes up (bench_executor)
@@ -156,13 +154,6 @@ def run_on_node(
         if generated:
             generated_root = work / "campaign"
             _write_tree(generated_root, generated)
-        resolved = compose(
-            request.experiment, list(request.overrides), CONFIGS_DIR, generated_root=generated_root
-        )
-        if resolved.sha256 != config_sha256:
-            raise NodeRefused(
-                f"the config this node composes for run {request.run_id} differs from the head's"
-            )
         model_file = None
         if model_source is not None and request.model_file is not None:
             model_file = work / "model" / Path(request.model_file).name  # its stem names the module
@@ -179,9 +170,14 @@ def run_on_node(
             data_dir=data_dir,
             generated_root=generated_root,
         )
+        resolved = resolve_request(local)
+        if resolved.sha256 != config_sha256:
+            raise NodeRefused(
+                f"the config this node composes for run {request.run_id} differs from the head's"
+            )
         started = time.monotonic()
         sender = ProgressSender(progress, request.run_id) if progress is not None else None
-        outcome = launch_run(local, sender)
+        outcome = launch_run(resolved, local, sender)
         node = {
             **_node_identity(),
             "launch_s": f"{time.monotonic() - started:.3f}",

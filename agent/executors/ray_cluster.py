@@ -23,6 +23,7 @@ from sentinel.agent.executors._base import Executor, RunLost
 from sentinel.sandbox.errors import EngineUnavailable
 
 if TYPE_CHECKING:
+    from sentinel.agent.configs import ResolvedConfig
     from sentinel.agent.launch import LaunchOutcome, LaunchRequest, OnProgress
 
 __all__ = ["DOCKER_RESOURCE", "RayExecutor", "check_address"]
@@ -165,19 +166,21 @@ class RayExecutor(Executor):
                 )
             return self._channel
 
-    def launch(self, request: LaunchRequest, on_progress: OnProgress | None = None) -> LaunchOutcome:
-        """Run `request` on a node and store its files here. `on_progress` is called from this
-        thread, as the local executor does, with a mirror of the run's metrics.jsonl that the
-        node streams while it runs (`_progress`); the run's record arrives whole at its end."""
+    def launch(
+        self, resolved: ResolvedConfig, request: LaunchRequest, on_progress: OnProgress | None = None
+    ) -> LaunchOutcome:
+        """Run `resolved` as `request` says on a node and store its files here. `on_progress` is
+        called from this thread, as the local executor does, with a mirror of the run's
+        metrics.jsonl that the node streams while it runs (`_progress`); the run's record
+        arrives whole at its end."""
         import ray
         import ray.exceptions as rex
 
-        from sentinel.agent.configs import compose
         from sentinel.agent.executors._progress import LIVE_DIR, ProgressMirror
         from sentinel.agent.executors._transfer import receive
         from sentinel.agent.executors.node import generated_tree, run_on_node
         from sentinel.agent.launch import _read_model_file, new_run_id
-        from sentinel.sandbox.paths import CONFIGS_DIR, RUNS_DIR
+        from sentinel.sandbox.paths import RUNS_DIR
         from sentinel.sandbox.spec import parse_size
 
         self.connect()
@@ -186,9 +189,6 @@ class RayExecutor(Executor):
         if out_dir.exists() and any(out_dir.iterdir()):
             raise BadInput(f"output folder {out_dir} already exists and is not empty")
         generated = generated_tree(request.generated_root)  # the campaign's tier-2/3 entries
-        resolved = compose(  # bad input fails here, on the head
-            request.experiment, list(request.overrides), CONFIGS_DIR, generated_root=request.generated_root
-        )
         model_source = None
         if request.model_file is not None:
             model_source = _read_model_file(request.model_file)[2].encode()

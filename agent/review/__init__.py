@@ -5,6 +5,13 @@ campaign; `sentinel review` shows and decides it; `campaign resume` records the 
 docs/approval.md for the whole flow.
 """
 
+from sentinel.agent.errors import (
+    AlreadyDecided,
+    BundleChanged,
+    BundleInvalid,
+    ReviewError,
+    UnknownReview,
+)
 from sentinel.agent.review._text import printable
 from sentinel.agent.review.bundle import (
     DECISION_FILE,
@@ -19,13 +26,6 @@ from sentinel.agent.review.bundle import (
 from sentinel.agent.review.changes import apply_changes, checked_overrides
 from sentinel.agent.review.content import build_bundle, closest_model
 from sentinel.agent.review.decision import REVIEWER, ReviewDecision, read_decision, record_decision
-from sentinel.agent.review.errors import (
-    AlreadyDecided,
-    BundleChanged,
-    BundleInvalid,
-    ReviewError,
-    UnknownReview,
-)
 from sentinel.agent.review.folders import BundleStatus, bundle_folder, find_bundle, inspect, list_bundles
 
 __all__ = [

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from sentinel.agent.review.errors import BundleInvalid
+from sentinel.agent.errors import BundleInvalid
 from sentinel.contract.patterns import SHA256
 
 __all__ = [

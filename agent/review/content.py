@@ -22,35 +22,44 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sentinel.agent.configs import ResolvedConfig, compose
+from sentinel.agent.configs import CheckedConfig, ResolvedConfig, check_config, compose
 from sentinel.agent.review.bundle import Bundle
 from sentinel.agent.store import ProposalRecord
 from sentinel.contract.config import dump_yaml
-from sentinel.contract.registry import GENERATED_TARGET
 
 __all__ = ["build_bundle", "builtin_models_dir", "closest_model", "config_diff", "model_diff"]
 
 NO_CHANGE = "# no difference: the proposal runs the experiment's base config unchanged\n"
 
 
-def build_bundle(proposal: ProposalRecord, configs_dir: Path, generated_root: Path | None = None) -> Bundle:
+def build_bundle(
+    proposal: ProposalRecord,
+    configs_dir: Path,
+    generated_root: Path | None = None,
+    checked: CheckedConfig | None = None,
+) -> Bundle:
     """The bundle for `proposal`; ConfigError (exit 2) if its config no longer composes.
-    `generated_root`: the campaign's folder holding its generated/ entries (runs/<campaign>)."""
+
+    `generated_root`: the campaign's folder holding its generated/ entries (runs/<campaign>).
+    `checked`: the campaign loop's one composition and validation of the proposal, shown as it
+    is (the config and code that would run); without it the proposal is checked here."""
+    if checked is None:
+        checked = check_config(proposal.experiment, proposal.override_args(), configs_dir, generated_root)
+    resolved = checked.resolved
     base = compose(proposal.experiment, [], configs_dir, generated_root)
-    resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir, generated_root)
     files: dict[str, bytes] = {"config.diff": config_diff(proposal, base, resolved).encode()}
     generated: list[dict[str, Any]] = []
     diffs: list[str] = []
     reports: list[dict[str, Any]] = []
-    for path in resolved.generated_files:
-        source = path.read_text(encoding="utf-8")
+    for name, checked_report in checked.reports:
+        source = resolved.files[name].decode("utf-8", "replace")
         closest, ratio = closest_model(source)
-        diffs.append(model_diff(source, path.name, closest))
-        report = _validate(source, path.name, str(resolved.config["model"]["_target_"]))
+        diffs.append(model_diff(source, name, closest))
+        report = checked_report.to_dict()
         reports.append(report)
         generated.append(
             {
-                "file": path.name,
+                "file": name,
                 "sha256": hashlib.sha256(source.encode()).hexdigest(),
                 "closest_builtin": closest.name if closest else None,
                 "similarity": round(ratio, 4),
@@ -112,14 +121,6 @@ def closest_model(source: str, folder: Path | None = None) -> tuple[Path | None,
         if ratio > best[1] or best[0] is None:
             best = (path, ratio)
     return best
-
-
-def _validate(source: str, filename: str, target: str) -> dict[str, Any]:
-    from sentinel.validator import validate_source
-
-    match = GENERATED_TARGET.match(target)
-    class_name = match.group(2) if match else None
-    return validate_source(source, class_name=class_name, filename=filename).to_dict()
 
 
 def _proposal_doc(proposal: ProposalRecord, generated: list[dict[str, Any]]) -> dict[str, Any]:

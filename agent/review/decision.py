@@ -16,8 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from sentinel.agent.errors import AlreadyDecided, BundleChanged, BundleInvalid, ReviewError
 from sentinel.agent.review.bundle import DECISION_FILE, folder_digest, read_seal, write_atomic
-from sentinel.agent.review.errors import AlreadyDecided, BundleChanged, BundleInvalid, ReviewError
 from sentinel.contract.patterns import REVIEWER, SHA256
 
 __all__ = ["REVIEWER", "ReviewDecision", "read_decision", "record_decision"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sentinel.agent.errors import BundleInvalid, ReviewError, UnknownReview
 from sentinel.agent.review.bundle import folder_digest, read_seal
 from sentinel.agent.review.decision import ReviewDecision, read_decision
-from sentinel.agent.review.errors import BundleInvalid, ReviewError, UnknownReview
 from sentinel.contract.config import ConfigInvalid, load_yaml
 from sentinel.contract.patterns import CAMPAIGN_ID
 

@@ -5,6 +5,16 @@ Import from here, not from the private modules. See `store.py` for the call sequ
 campaign loop follows, and `schema.sql` for the tables.
 """
 
+from sentinel.agent.errors import (
+    BadRecord,
+    CampaignBusy,
+    NotAStore,
+    SchemaTooNew,
+    StateConflict,
+    StoreError,
+    StoreUnavailable,
+    UnknownRecord,
+)
 from sentinel.agent.store._campaigns import DEFAULT_STALE_S
 from sentinel.agent.store._db import SCHEMA_VERSION, Migration, load_migrations
 from sentinel.agent.store._records import (
@@ -22,16 +32,6 @@ from sentinel.agent.store._values import (
     FINISHED_STATUSES,
     PROPOSAL_STATES,
     RUN_STATUSES,
-)
-from sentinel.agent.store.errors import (
-    BadRecord,
-    CampaignBusy,
-    NotAStore,
-    SchemaTooNew,
-    StateConflict,
-    StoreError,
-    StoreUnavailable,
-    UnknownRecord,
 )
 from sentinel.agent.store.store import FeedbackStore, open_store
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
+from sentinel.agent.errors import BadRecord, StateConflict, UnknownRecord
 from sentinel.agent.store._db import Database
 from sentinel.agent.store._records import CampaignRecord, ProposalRecord, RunRecord
 from sentinel.agent.store._values import check
-from sentinel.agent.store.errors import BadRecord, StateConflict, UnknownRecord
 from sentinel.sandbox.process import this_process
 
 __all__ = ["StoreBase"]

@@ -7,10 +7,10 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from sentinel.agent.errors import BadRecord, CampaignBusy, StateConflict
 from sentinel.agent.store._base import StoreBase
-from sentinel.agent.store._records import CampaignRecord, EscalationRecord, frozen_json
+from sentinel.agent.store._records import CampaignRecord, EscalationRecord, GoalSnapshot, frozen_json
 from sentinel.agent.store._values import (
     CAMPAIGN_STATES,
     CAMPAIGN_TRANSITIONS,
@@ -18,11 +18,7 @@ from sentinel.agent.store._values import (
     clean_text,
     numbers_json,
 )
-from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict
 from sentinel.sandbox.process import Owner, is_alive, this_process
-
-if TYPE_CHECKING:
-    from sentinel.agent.goals import CampaignGoal
 
 __all__ = ["DEFAULT_STALE_S", "MAX_REASON", "CampaignsMixin"]
 
@@ -40,7 +36,7 @@ def _owner(row: sqlite3.Row) -> Owner | None:
 class CampaignsMixin(StoreBase):
     def create_campaign(
         self,
-        goal: CampaignGoal,
+        goal: GoalSnapshot,
         *,
         seed: int,
         brain: str = "strategist",

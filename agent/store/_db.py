@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sentinel.agent.store.errors import NotAStore, SchemaTooNew, StoreUnavailable
+from sentinel.agent.errors import NotAStore, SchemaTooNew, StoreUnavailable
 
 __all__ = ["SCHEMA_VERSION", "Database", "Migration", "load_migrations"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from sentinel.agent.errors import BadRecord, StateConflict
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._records import ApprovalRecord, ProposalRecord
 from sentinel.agent.store._values import Scalar, check, clean_text, scalars_json
-from sentinel.agent.store.errors import BadRecord, StateConflict
 
 __all__ = ["MAX_RATIONALE", "ProposalsMixin"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from sentinel.agent.errors import BadRecord, UnknownRecord
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._records import MonitorEventRecord, RunRecord, frozen_json, ranked_key
 from sentinel.agent.store._values import RUN_STATUSES, check
-from sentinel.agent.store.errors import BadRecord, UnknownRecord
 
 __all__ = ["QueriesMixin"]
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from sentinel.agent.store._values import Scalar
 
@@ -21,6 +21,7 @@ __all__ = [
     "CampaignRecord",
     "Claim",
     "EscalationRecord",
+    "GoalSnapshot",
     "MonitorEventRecord",
     "ProposalRecord",
     "RunRecord",
@@ -34,6 +35,19 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 def frozen_json(text: str | None) -> Mapping[str, Any]:
     """A JSON object column as a read-only mapping."""
     return MappingProxyType(json.loads(text)) if text else _EMPTY
+
+
+class GoalSnapshot(Protocol):
+    """What the store keeps of a campaign goal (sentinel.agent.goals.CampaignGoal is one): its
+    name (the campaign id's stem), its address and its plain-data form, which resume parses back."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def address(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sentinel.agent.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
 from sentinel.agent.store._base import StoreBase
 from sentinel.agent.store._campaigns import DEFAULT_STALE_S
 from sentinel.agent.store._records import Claim, ProposalRecord, StaleRun
@@ -24,13 +25,11 @@ from sentinel.agent.store._values import (
     finite,
     numbers_json,
 )
-from sentinel.agent.store.errors import BadRecord, CampaignBusy, StateConflict, UnknownRecord
 from sentinel.contract import vocabulary as vocab
 from sentinel.sandbox.process import Owner, is_alive, this_process
 
 if TYPE_CHECKING:
-    from sentinel.agent.launch import LaunchOutcome
-    from sentinel.contract.records import RunArtifacts
+    from sentinel.contract.records import RunArtifacts, RunResult
 
 __all__ = ["RunsMixin"]
 
@@ -231,22 +230,21 @@ class RunsMixin(StoreBase):
                 self._move_proposal(conn, proposal, "finished", at, allowed=("running",))
             return True
 
-    def record_outcome(self, outcome: LaunchOutcome, now: float | None = None) -> bool:
-        """record_run from what `launch_run` returned (its run_id must be the claimed one)."""
-        result = outcome.result
-        trusted = getattr(result, "trusted", None)
+    def record_result(self, result: RunResult, now: float | None = None) -> bool:
+        """record_run from the host's typed `RunResult` of a container that ran (its run_id must
+        be the claimed one): the status and reason are the host's, the numbers the reader's."""
         return self.record_run(
-            outcome.run_id,
-            outcome.status,
-            reason=outcome.reason,
-            artifacts=getattr(result, "artifacts", None),
-            exit_code=getattr(result, "exit_code", None),
-            duration_s=getattr(result, "seconds", None),
-            image=getattr(result, "image", None),
-            isolation=getattr(result, "isolation", None),
-            out_dir=str(outcome.out_dir),
-            trusted=trusted.values if trusted is not None else None,
-            container_started=result is not None,
+            result.run_id,
+            result.status,
+            reason=result.reason,
+            artifacts=result.artifacts,
+            exit_code=result.exit_code,
+            duration_s=result.seconds,
+            image=result.image,
+            isolation=result.isolation,
+            out_dir=str(result.out_dir),
+            trusted=result.trusted.values if result.trusted is not None else None,
+            container_started=True,
             now=now,
         )
 

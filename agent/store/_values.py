@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sentinel.agent.store.errors import BadRecord
+from sentinel.agent.errors import BadRecord
 from sentinel.contract.patterns import CAMPAIGN_ID, OVERRIDE_KEY, REVIEWER, RUN_ID, SHA256
 
 __all__ = [

@@ -7,8 +7,8 @@
     store.record_validation(p.id, True, config_sha256=sha)
     store.record_approval(p.id, "approved", "auto")
     claim = store.claim_next(campaign.id)                # approved -> running, plus a run row
-    outcome = launch_run(LaunchRequest(..., run_id=claim.run.run_id))
-    store.record_outcome(outcome)                        # idempotent
+    result = ...  # the RunResult of the run's container (sentinel.sandbox.run)
+    store.record_result(result)                          # idempotent
     store.recover_stale()                                # on resume: requeue runs of dead owners
 
 Every method that writes commits before it returns; every record it returns is frozen.
@@ -73,7 +73,7 @@ def open_store(path: Path | str) -> FeedbackStore:
     parent's (SQLite connections must not cross a fork).
     """
     if Path(path).is_symlink() and not Path(path).exists():  # resolving would hide the dangling link
-        from sentinel.agent.store.errors import NotAStore
+        from sentinel.agent.errors import NotAStore
 
         raise NotAStore(Path(path), "it is a symbolic link to a file that does not exist")
     key = (os.getpid(), Path(path).resolve())

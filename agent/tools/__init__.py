@@ -1,13 +1,14 @@
 """The campaign tools, one module per tier: plain typed functions over a `ToolContext`.
 
-The strategist calls them directly; the LLM brain binds the context and wraps each with
-smolagents' @tool (type hints and one `Args:` line per argument are what it reads). A
+Each returns a typed record (`records.py`). The strategist calls them directly and reads the
+fields; the LLM brain binds the context, wraps each with smolagents' @tool (type hints and one
+`Args:` line per argument are what it reads) and words the records for the model. A
 campaign's tier decides which list a brain receives: `TOOLS[:tier]`, flattened.
 
     ctx = ToolContext.from_campaign(campaign_ctx)
-    print(get_experiment_history(ctx, last=10))
+    history = get_experiment_history(ctx, last=10)          # a History record
     create_config_variant(ctx, "trainer", "default", "default_warm_cosine",
-                          {"schedule": "cosine", "warmup_steps": 50})
+                          {"schedule": "cosine", "warmup_steps": 50})  # a VariantWritten record
 """
 
 from sentinel.agent.tools._context import ToolContext, ToolInputError

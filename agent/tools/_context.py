@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sentinel.agent.errors import BadInput
+from sentinel.agent.errors import ToolInputError
 from sentinel.contract.patterns import RUN_ID
 
 if TYPE_CHECKING:
@@ -42,11 +42,6 @@ __all__ = [
 MAX_TEXT = 6000  # characters a tool returns at most: one tool call must not flood a context window
 ENTRY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # agent-chosen entry names: lower case, file-safe
 TOOL_GROUPS = ("model", "trainer", "monitor")  # groups a tier-2 variant may derive from
-
-
-class ToolInputError(BadInput):
-    """A tool was called with an argument it cannot use; the message names the argument and the
-    accepted values, so a caller (or an LLM) can correct the call. Nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Tier 1 tools: read the campaign (history, runs, drift, configs, search space), change nothing.
 
-Everything returned comes from the FeedbackStore (numbers, enumerated statuses, checked
-identifiers, Sentinel's wording), the goal and the trusted config files, never from a run's
-artifacts directly; recorded values are fenced in `BEGIN DATA`/`END DATA` blocks.
+Each returns a typed record (`records.py`) built from the FeedbackStore (numbers, enumerated
+statuses, checked identifiers, Sentinel's wording), the goal and the trusted config files,
+never from a run's artifacts directly. The LLM brain renders them as text, with recorded
+values fenced in `BEGIN DATA`/`END DATA` blocks; the docstrings are what the model reads.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from collections import Counter
 from collections.abc import Sequence
 
 from sentinel.agent.configs import GROUP_DIRS, compose, entries, experiments
-from sentinel.agent.drift import assess_campaign
+from sentinel.agent.drift import Recommendation, assess_campaign
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import Choices, Range
 from sentinel.agent.store import RunRecord, StoreError
-from sentinel.agent.tools._context import (
-    ToolContext,
-    ToolInputError,
-    check_int,
-    check_run_id,
-    clip,
-    data_block,
-    fmt,
-    overrides_text,
+from sentinel.agent.tools._context import ToolContext, ToolInputError, check_int, check_run_id
+from sentinel.agent.tools.records import (
+    AvailableConfigs,
+    ComparedRun,
+    Comparison,
+    ExperimentConfig,
+    History,
+    HistoryRow,
+    RunReport,
+    SearchDimension,
+    SearchSpaceReport,
+    TunableParam,
 )
 from sentinel.contract.registry import EXPERIMENT_NAME, TARGETS
 
@@ -41,58 +45,32 @@ __all__ = [
 MAX_COMPARE = 8
 
 
-def list_available_configs(ctx: ToolContext) -> str:
+def list_available_configs(ctx: ToolContext) -> AvailableConfigs:
     """List the experiments and every config group entry that can be picked, built-in and generated.
 
     Use the names with group overrides such as `model=cnn1d` or `trainer=default_warm_cosine`.
     """
-    lines = [f"experiments: {', '.join(experiments(ctx.configs_dir)) or '(none)'}"]
+    groups = []
     for group in GROUP_DIRS:
-        names = entries(ctx.configs_dir, group, ctx.generated_root)
         builtin = set(_builtin(ctx, group))
-        shown = [n if n in builtin else f"{n} (generated)" for n in names]
-        lines.append(f"{group}: {', '.join(shown) or '(none)'}")
-    lines.append(f"this campaign's experiment: {ctx.goal.experiment}")
-    return clip("\n".join(lines))
+        names = entries(ctx.configs_dir, group, ctx.generated_root)
+        groups.append((group, tuple((n, n not in builtin) for n in names)))
+    return AvailableConfigs(tuple(experiments(ctx.configs_dir)), tuple(groups), ctx.goal.experiment)
 
 
-def read_run_results(ctx: ToolContext, run_id: str) -> str:
+def read_run_results(ctx: ToolContext, run_id: str) -> RunReport:
     """Show one run of this campaign: its status, overrides, best and final metrics, monitor actions.
 
     Args:
         run_id: A run id of this campaign, as listed by get_experiment_history.
     """
     run = _run(ctx, run_id)
-    metric = ctx.goal.metric.name
-    head = [
-        f"run {run.run_id}: proposal {run.proposal.seq}, tier {run.proposal.tier}, status {run.status}",
-        f"overrides: {overrides_text(run.proposal.overrides)}",
-        f"goal metric {metric} ({ctx.goal.metric.mode}): best {fmt(run.metric(metric))}, "
-        f"final {fmt(run.metric(metric, 'final'))}",
-    ]
-    facts = [
-        f"epochs={fmt(run.epochs)} steps={fmt(run.steps)} duration_s={fmt(run.duration_s)}",
-        f"summary_reason={fmt(run.summary_reason)} exit_code={fmt(run.exit_code)}",
-        f"metric_lines={run.metric_lines} nonfinite_lines={run.nonfinite_lines}",
-        f"initial_lr={fmt(run.initial_lr)} monitor_events={run.event_count}",
-        *(f"best {k}={fmt(v)}" for k, v in sorted(run.best.items())),
-        *(f"final {k}={fmt(v)}" for k, v in sorted(run.final.items())),
-    ]
-    if run.proposal.model_ref:
-        head.append(f"generated model: {run.proposal.model_ref}")
-    if run.proposal.parent_id is not None:
-        head.append(f"derived from proposal id {run.proposal.parent_id} (lineage {run.lineage})")
     events = Counter((e.anomaly, e.action) for e in ctx.store.events(run.run_id))
-    actions = [f"{anomaly} -> {action}: {count}x" for (anomaly, action), count in sorted(events.items())]
-    rescued = " (the monitor intervened, the run completed)" if events and run.status == "completed" else ""
-    return clip(
-        "\n".join(
-            [*head, data_block("run", facts), f"monitor actions{rescued}:", data_block("monitor", actions)]
-        )
-    )
+    actions = tuple((anomaly, action, count) for (anomaly, action), count in sorted(events.items()))
+    return RunReport(run, ctx.goal.metric.name, ctx.goal.metric.mode, actions)
 
 
-def compare_runs(ctx: ToolContext, run_ids: list[str]) -> str:
+def compare_runs(ctx: ToolContext, run_ids: list[str]) -> Comparison:
     """Compare up to 8 runs of this campaign side by side on the goal metric, best first.
 
     Args:
@@ -108,32 +86,19 @@ def compare_runs(ctx: ToolContext, run_ids: list[str]) -> str:
     for run in runs:
         own = {k: v for k, v in run.proposal.overrides.items() if k not in shared}
         value = run.metric(metric) if run.status == "completed" else None
-        rows.append(f"{run.run_id}: {metric}={fmt(value)} status={run.status} {overrides_text(own)}")
-    common = overrides_text(shared) if shared else "(none)"
-    head = f"best first by {metric} ({mode}); overrides they all share: {common}"
-    return clip("\n".join([head, data_block("comparison", rows)]))
+        rows.append(ComparedRun(run.run_id, run.status, value, own))
+    return Comparison(metric, mode, shared, tuple(rows))
 
 
-def check_drift(ctx: ToolContext) -> str:
+def check_drift(ctx: ToolContext) -> Recommendation:
     """Assess the campaign's history for drift, instability and stagnation, and say what to do next.
 
     The answer is one of continue, change_lr, change_model, escalate or stop, with its evidence.
     """
-    rec = assess_campaign(ctx.store, ctx.campaign_id)
-    lines = [f"recommendation: {rec.action}", f"why: {rec.reason}"]
-    if rec.to_tier:
-        lines.append(f"escalate to tier {rec.to_tier}")
-    if rec.untried_models:
-        lines.append(f"models not tried yet: {', '.join(rec.untried_models)}")
-    if rec.lineage:
-        lines.append(f"active lineage: {rec.lineage}")
-    evidence = [f"{k}={fmt(v)}" for k, v in sorted(rec.evidence.items())]
-    findings = [f"{f.kind}: {f.wording}" for f in rec.findings]
-    found = findings or ["(none)"]
-    return clip("\n".join([*lines, data_block("evidence", evidence), "all findings:", *found]))
+    return assess_campaign(ctx.store, ctx.campaign_id)
 
 
-def get_experiment_history(ctx: ToolContext, last: int = 20) -> str:
+def get_experiment_history(ctx: ToolContext, last: int = 20) -> History:
     """List this campaign's proposals in order with status, goal metric and overrides.
 
     Args:
@@ -146,20 +111,15 @@ def get_experiment_history(ctx: ToolContext, last: int = 20) -> str:
     rows = []
     for p in proposals[-last:]:
         run = ended.get(p.id)
+        value = run.metric(metric) if run and run.status == "completed" else None
         status = run.status if run else p.state
-        value = fmt(run.metric(metric)) if run and run.status == "completed" else "n/a"
-        who = run.run_id if run else "(no run yet)"
-        rows.append(f"#{p.seq} tier {p.tier} {who} {status} {metric}={value} {overrides_text(p.overrides)}")
+        rows.append(HistoryRow(p.seq, p.tier, run.run_id if run else None, status, value, p.overrides))
     best = ctx.store.best_runs(metric, ctx.goal.metric.mode, campaign_id=ctx.campaign_id, k=1)
-    goal = f"{metric} ({ctx.goal.metric.mode})"
-    head = f"{len(proposals)} proposals, budget {ctx.goal.budget.runs} runs; goal {goal}"
-    tail = "no run completed yet"
-    if best:
-        tail = f"best so far: {best[0].run_id} {metric}={fmt(best[0].metric(metric))}"
-    return clip("\n".join([head, data_block("history", rows), tail]))
+    top = (best[0].run_id, best[0].metric(metric)) if best else None
+    return History(metric, ctx.goal.metric.mode, ctx.goal.budget.runs, len(proposals), tuple(rows), top)
 
 
-def read_experiment_config(ctx: ToolContext, experiment: str = "") -> str:
+def read_experiment_config(ctx: ToolContext, experiment: str = "") -> ExperimentConfig:
     """Show an experiment's fully resolved run config (YAML) as the container would receive it.
 
     Args:
@@ -170,11 +130,10 @@ def read_experiment_config(ctx: ToolContext, experiment: str = "") -> str:
         resolved = compose(name, [], ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(str(err)) from None
-    fenced = data_block(f"config {name}", resolved.to_yaml().splitlines())  # config text is data
-    return clip(f"experiment {name} (sha256 {resolved.sha256[:12]}):\n{fenced}")
+    return ExperimentConfig(name, resolved)
 
 
-def suggest_search_space(ctx: ToolContext) -> str:
+def suggest_search_space(ctx: ToolContext) -> SearchSpaceReport:
     """Show the goal's search space with what has been tried, and other tunable parameters.
 
     Each search dimension comes with the range already tried and its value in the best run;
@@ -183,23 +142,19 @@ def suggest_search_space(ctx: ToolContext) -> str:
     metric, mode = ctx.goal.metric.name, ctx.goal.metric.mode
     completed = [r for r in ctx.store.history(ctx.campaign_id) if r.status == "completed"]
     best = min(completed, key=lambda r: _rank(r.metric(metric), mode), default=None)
-    rows = []
+    dims = []
     for key, dim in ctx.goal.search_space:
         tried = [r.proposal.overrides[key] for r in completed if key in r.proposal.overrides]
         at_best = best.proposal.overrides.get(key) if best else None
         if isinstance(dim, Range):
             numbers = [float(v) for v in tried if isinstance(v, int | float) and not isinstance(v, bool)]
-            span = f"tried {fmt(min(numbers))}..{fmt(max(numbers))}" if numbers else "not tried yet"
-            scale = "log" if dim.log else "linear"
-            rows.append(f"{key}: {fmt(dim.low)}..{fmt(dim.high)} ({scale}); {span}; at best {fmt(at_best)}")
+            span = (min(numbers), max(numbers)) if numbers else None
+            dims.append(SearchDimension(key, dim.low, dim.high, dim.log, tried=span, at_best=at_best))
         elif isinstance(dim, Choices):
-            untried = [str(v) for v in dim.values if v not in tried]
-            listed = ", ".join(map(str, dim.values))
-            rows.append(f"{key}: {listed}; untried {', '.join(untried) or 'none'}; at best {fmt(at_best)}")
+            untried = tuple(str(v) for v in dim.values if v not in tried)
+            dims.append(SearchDimension(key, values=tuple(dim.values), untried=untried, at_best=at_best))
     searched = {key for key, _ in ctx.goal.search_space}
-    others = _tunable(ctx, searched)
-    head = f"goal {metric} ({mode}) over {len(completed)} completed runs"
-    return clip("\n".join([head, data_block("search space", rows), "other tunable parameters:", *others]))
+    return SearchSpaceReport(metric, mode, len(completed), tuple(dims), _tunable(ctx, searched))
 
 
 # helpers -------------------------------------------------------------------------------------
@@ -236,17 +191,17 @@ def _experiment(ctx: ToolContext, experiment: str) -> str:
     return experiment or ctx.goal.experiment
 
 
-def _tunable(ctx: ToolContext, searched: set[str]) -> list[str]:
-    """`key (kind): bounds` for the default model's and trainer's parameters outside the search."""
+def _tunable(ctx: ToolContext, searched: set[str]) -> tuple[TunableParam, ...]:
+    """The default model's and trainer's parameters outside the search, with their registry bounds."""
     try:
         config = compose(ctx.goal.experiment, [], ctx.configs_dir, ctx.generated_root).config
     except BadInput:
-        return []
-    lines = []
+        return ()
+    found = []
     for section in ("model", "trainer"):
         target = TARGETS.get(str(config[section].get("_target_")))
         for name, p in target.params.items() if target is not None else ():
             if p.kind in {"int", "float", "str"} and f"{section}.{name}" not in searched:
-                bounds = "|".join(p.choices) if p.choices else f"{fmt(p.low)}..{fmt(p.high)}"
-                lines.append(f"{section}.{name} ({p.kind}): {bounds}")
-    return lines
+                choices = tuple(p.choices) if p.choices else ()
+                found.append(TunableParam(f"{section}.{name}", p.kind, choices, p.low, p.high))
+    return tuple(found)

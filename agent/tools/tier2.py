@@ -19,15 +19,9 @@ from typing import Any
 import yaml
 
 from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, compose, entries, load_entry
-from sentinel.agent.errors import BadInput
-from sentinel.agent.tools._context import (
-    ToolContext,
-    ToolInputError,
-    check_entry_name,
-    check_group,
-    clip,
-    fmt,
-)
+from sentinel.agent.errors import BadInput, EntryExists
+from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, check_group, fmt
+from sentinel.agent.tools.records import ComposedConfig, VariantWritten
 from sentinel.validator import ConfigRejected, validate_config_variant, validate_path
 
 __all__ = ["MAX_CHANGES", "compose_experiment_config", "create_config_variant", "variant_path"]
@@ -45,7 +39,7 @@ def variant_path(root: Path, group: str, name: str) -> Path:
 
 def create_config_variant(
     ctx: ToolContext, group: str, base: str, name: str, changes: dict[str, Scalar | None]
-) -> str:
+) -> VariantWritten:
     """Write a new config entry that copies an existing one with some values changed.
 
     The new entry keeps its base's `_target_` (it tunes a class, never swaps it), keeps every
@@ -67,8 +61,9 @@ def create_config_variant(
         "_target_": base_entry.get("_target_"),
         **{k: v for k, v in base_entry.items() if k != "_target_"},
     }
-    variant.update({k: v for k, v in values.items() if k != "_target_"})
-    shown = ", ".join(f"{k}={fmt(v)}" for k, v in values.items() if k != "_target_") or "no changes"
+    changed = {k: v for k, v in values.items() if k != "_target_"}
+    variant.update(changed)
+    shown = ", ".join(f"{k}={fmt(v)}" for k, v in changed.items()) or "no changes"
     text = f"# Tier-2 variant of {group} {base}: {shown}\n" + yaml.safe_dump(variant, sort_keys=False)
     output = (GENERATED_DIR / GROUP_DIRS[group] / f"{name}.yaml").as_posix()
     try:
@@ -76,17 +71,18 @@ def create_config_variant(
         checked = validate_config_variant(text, base_entry, configs_dir=ctx.root, output=output)
     except ConfigRejected as err:
         raise ToolInputError(f"variant {name!r} rejected: {'; '.join(err.reasons)}") from None
-    _check_composes(ctx, group, base, {k: v for k, v in values.items() if k != "_target_"})
+    _check_composes(ctx, group, base, changed)
     path = checked.output_path or variant_path(ctx.root, group, name)
-    if path.is_file():
+    written = VariantWritten(output, group, base, name, changed, existed=path.is_file())
+    if written.existed:
         if path.read_text(encoding="utf-8") == text:
-            return f"{output} already holds this variant; pick it with {group}={name}"
-        raise ToolInputError(f"{output} already exists with other values; choose another name")
+            return written
+        raise EntryExists(f"{output} already exists with other values; choose another name")
     _atomic_write(path, text)
-    return f"wrote {output}: {group} {base} with {shown}; pick it with {group}={name}"
+    return written
 
 
-def compose_experiment_config(ctx: ToolContext, overrides: list[str], experiment: str = "") -> str:
+def compose_experiment_config(ctx: ToolContext, overrides: list[str], experiment: str = "") -> ComposedConfig:
     """Compose a run config from the experiment and overrides, check it, and summarise the result.
 
     Use it to try a combination (e.g. a new variant with a learning rate) before proposing a run.
@@ -103,21 +99,11 @@ def compose_experiment_config(ctx: ToolContext, overrides: list[str], experiment
         resolved = compose(name, texts, ctx.configs_dir, ctx.generated_root)
     except BadInput as err:
         raise ToolInputError(f"cannot compose: {err}") from None
-    cfg = resolved.config
-    model = {k: v for k, v in cfg["model"].items() if k != "_target_"}
-    trainer_keys = ("optimizer", "lr", "weight_decay", "schedule", "warmup_steps", "epochs", "batch_size")
-    lines = [
-        f"config OK for experiment {name} (sha256 {resolved.sha256[:12]})",
-        f"dataset: {cfg['dataset']['name']}",
-        f"model: {cfg['model']['_target_']} " + " ".join(f"{k}={fmt(v)}" for k, v in model.items()),
-        "trainer: " + " ".join(f"{k}={fmt(cfg['trainer'].get(k))}" for k in trainer_keys),
-        f"monitor: {'enabled' if cfg['monitor'].get('enabled') else 'disabled'}",
-    ]
+    verdicts = []
     for path in resolved.generated_files:
         report = validate_path(path)
-        verdict = "accepted" if report.accepted else f"REJECTED ({len(report.violations)} findings)"
-        lines.append(f"generated model file {path.name}: validator {verdict}")
-    return clip("\n".join(lines))
+        verdicts.append((path.name, report.accepted, len(report.violations)))
+    return ComposedConfig(name, resolved, tuple(verdicts))
 
 
 # helpers -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Source is only ever read as text on the host, never imported: generated code is imported
 inside a container alone (DESIGN.md). Registration runs the tier-3 policy first; a rejection is
-not an error of the tool but an answer, returned as text with every finding (code, line,
+not an error of the tool but an answer, a `ModelRegistration` with every finding (code, line,
 message) so the author, an LLM or the strategist, can fix the code and try again.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import sentinel.sandbox.paths as sandbox_paths
 from sentinel.agent.configs import GENERATED_DIR, GROUP_DIRS, entries, load_entry
 from sentinel.agent.errors import BadInput
-from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name, clip, data_block, fmt
+from sentinel.agent.tools._context import ToolContext, ToolInputError, check_entry_name
+from sentinel.agent.tools.records import ModelRegistration, ModelSource
 from sentinel.contract.registry import GENERATED_TARGET, TARGETS
 from sentinel.validator import (
     InvalidName,
@@ -28,17 +28,14 @@ from sentinel.validator import (
     register_generated_model as _register,
 )
 
-__all__ = ["ACCEPTED", "MAX_SOURCE_CHARS", "REJECTED", "read_model_source", "register_generated_model"]
+__all__ = ["MAX_SOURCE_CHARS", "read_model_source", "register_generated_model"]
 
-ACCEPTED = "accepted"  # first word of register_generated_model's answer when the model is registered
-REJECTED = "rejected"  # ... and when the validator refused it (nothing written)
 MAX_SOURCE_CHARS = 60_000
-MAX_FINDINGS = 40
 _SANDBOX_PREFIX = "sentinel.sandbox."
 Scalar = str | int | float | bool
 
 
-def read_model_source(ctx: ToolContext, model: str) -> str:
+def read_model_source(ctx: ToolContext, model: str) -> ModelSource:
     """Show the Python source of a model entry (built-in or generated), to learn from or to vary.
 
     Args:
@@ -51,13 +48,7 @@ def read_model_source(ctx: ToolContext, model: str) -> str:
         target = str(load_entry(ctx.configs_dir, "model", model, ctx.generated_root).get("_target_"))
     except BadInput as err:
         raise ToolInputError(f"model {model!r} cannot be read: {err}") from None
-    path = _source_path(ctx, target)
-    text = _read_text(path)
-    head = f"source of model {model} (_target_ {target}), {text.count(chr(10)) + 1} lines, fenced as data:"
-    # Source is data, never instructions: a generated model's docstring or comments are text an
-    # earlier author (possibly another model) wrote, so it is fenced like every other tool result.
-    fenced = data_block(f"model source {model}", text.splitlines())
-    return clip(f"{head}\n{fenced}", MAX_SOURCE_CHARS + 400)
+    return ModelSource(model, target, _read_text(_source_path(ctx, target)))
 
 
 def register_generated_model(
@@ -66,7 +57,7 @@ def register_generated_model(
     name: str,
     params: dict[str, Scalar] | None = None,
     class_name: str = "",
-) -> str:
+) -> ModelRegistration:
     """Validate new model code and, if it passes, register it as the model entry `name`.
 
     The code must define an nn.Module subclass with `__init__(self, input_shape, output_dim, **params)`
@@ -93,19 +84,15 @@ def register_generated_model(
     shown = f"generated/models/{name}.py"
     report = validate_source(source, class_name=class_name or None, filename=shown)
     if not report.accepted:
-        return _rejection(report.violations)
+        return ModelRegistration(False, name, violations=tuple(report.violations))
     try:
         ctx.root.mkdir(parents=True, exist_ok=True)
         reg = _register(source, name, ctx.root, class_name or None, dict(params or {}))
     except ModelRejected as err:  # pragma: no cover - the same policy accepted it just above
-        return _rejection(err.report.violations)
+        return ModelRegistration(False, name, violations=tuple(err.report.violations))
     except (InvalidName, InvalidParams) as err:
         raise ToolInputError(str(err)) from None
-    values = " ".join(f"{k}={fmt(v)}" for k, v in reg.params.items()) or "(constructor defaults)"
-    return (
-        f"{ACCEPTED}: registered model {name} (class {reg.class_name}, target {reg.target}, "
-        f"source sha256 {reg.sha256[:12]}) with {values}; pick it with model={name}"
-    )
+    return ModelRegistration(True, name, reg.class_name, reg.target, reg.sha256, dict(reg.params))
 
 
 # helpers -------------------------------------------------------------------------------------
@@ -116,15 +103,6 @@ def _check_free(ctx: ToolContext, name: str) -> None:
     folder = ctx.root / GENERATED_DIR / "models"
     if (folder / f"{name}.yaml").exists() and not (folder / f"{name}.py").exists():
         raise ToolInputError(f"name {name!r} is a tier-2 config variant; choose another name")
-
-
-def _rejection(violations: tuple[Any, ...]) -> str:
-    lines = [f"{REJECTED}: the validator found {len(violations)} problem(s); nothing was written. Fix:"]
-    for v in violations[:MAX_FINDINGS]:
-        lines.append(f"{v.code} line {v.line} col {v.column}: {v.message}")
-    if len(violations) > MAX_FINDINGS:
-        lines.append(f"... and {len(violations) - MAX_FINDINGS} more")
-    return clip("\n".join(lines))
 
 
 def _source_path(ctx: ToolContext, target: str) -> Path:

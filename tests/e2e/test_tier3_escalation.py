@@ -18,9 +18,11 @@ import pytest
 
 from sentinel.agent.brains.strategist import StrategistBrain
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import load_goal
-from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run
+from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run, resolve_request
 from sentinel.agent.store import FeedbackStore
+from sentinel.contract.records import RunResult
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 
@@ -40,7 +42,7 @@ class HybridLauncher:
         self.store, self.configs = store, configs
         self.real: LaunchOutcome | None = None
 
-    def __call__(self, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
+    def __call__(self, resolved: ResolvedConfig, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
         proposal = self.store.get_run(request.run_id).proposal
         if proposal.tier == 3:
             if self.real is not None:
@@ -48,7 +50,7 @@ class HybridLauncher:
             real = LaunchRequest(
                 **{**_fields(request), "overrides": (*request.overrides, "trainer.epochs=1")}
             )
-            self.real = launch_run(real, on_progress=on_progress)
+            self.real = launch_run(resolve_request(real), real, on_progress=on_progress)
             return self.real
         overrides = dict(o.split("=", 1) for o in request.overrides)
         lr = float(overrides.get("trainer.lr", 3e-3))
@@ -62,22 +64,10 @@ class HybridLauncher:
         (art / "summary.json").write_text(
             json.dumps({"status": "completed", "epochs": 1, "steps": 10, "best": point, "final": point})
         )
-        fields = {
-            "artifacts": read_artifacts(art),
-            "exit_code": 0,
-            "seconds": 1.0,
-            "image": "synthetic",
-            "isolation": "runc",
-            "to_json": lambda self: {},
-        }
-        return LaunchOutcome(
-            request.run_id,
-            "completed",
-            "synthetic",
-            request.out_dir,
-            {},
-            result=type("Synthetic", (), fields)(),
-        )
+        arts = read_artifacts(art)
+        result = RunResult(request.run_id, "completed", "synthetic", 0, False, False, "runc", "synthetic",
+                           1.0, request.out_dir, "", arts)  # fmt: skip
+        return LaunchOutcome(request.run_id, "completed", "synthetic", request.out_dir, {}, result=result)
 
 
 def _fields(request: LaunchRequest) -> dict:

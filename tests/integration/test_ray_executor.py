@@ -113,7 +113,7 @@ def test_a_campaign_spreads_over_two_nodes_with_local_results(
     cluster, engine, runtime_image, data_dir, tmp_path
 ):
     from sentinel.agent.executors import LocalExecutor
-    from sentinel.agent.launch import LaunchRequest
+    from sentinel.agent.launch import LaunchRequest, resolve_request
 
     made, worker = cluster
     runs = tmp_path / "runs"
@@ -138,16 +138,15 @@ def test_a_campaign_spreads_over_two_nodes_with_local_results(
 
     # The local executor, same configs and seeds: the same trusted and claimed numbers.
     for run in completed[:2]:
-        local = LocalExecutor().launch(
-            LaunchRequest(
-                experiment=run.proposal.experiment,
-                overrides=run.proposal.override_args(),
-                timeout_s=300,
-                memory="1g",
-                out_dir=tmp_path / "local" / run.run_id,
-                campaign="raytest-local",
-            )
+        request = LaunchRequest(
+            experiment=run.proposal.experiment,
+            overrides=run.proposal.override_args(),
+            timeout_s=300,
+            memory="1g",
+            out_dir=tmp_path / "local" / run.run_id,
+            campaign="raytest-local",
         )
+        local = LocalExecutor().launch(resolve_request(request), request)
         assert local.status == "completed"
         local_trusted = {k: v for k, v in local.result.trusted.values.items()}
         ray_trusted, ray_best = _metrics(run)
@@ -271,7 +270,7 @@ def test_a_run_on_the_worker_node_streams_its_progress_to_the_head_while_it_runs
     import secrets
 
     from sentinel.agent.executors.ray_cluster import RayExecutor
-    from sentinel.agent.launch import LaunchRequest
+    from sentinel.agent.launch import LaunchRequest, resolve_request
     from sentinel.sandbox.artifacts import MetricsTail, read_artifacts
     from sentinel.sandbox.engine import RUN_LABEL
 
@@ -310,7 +309,10 @@ def test_a_run_on_the_worker_node_streams_its_progress_to_the_head_while_it_runs
             run_id=run_id,
             runtime_image=runtime_image,
         )
-        outcomes[run_id] = (threading.get_ident(), executor.launch(request, follower(run_id)))
+        outcomes[run_id] = (
+            threading.get_ident(),
+            executor.launch(resolve_request(request), request, follower(run_id)),
+        )
 
     with RayExecutor(made.address) as executor:
         threads = [threading.Thread(target=launch, args=(executor, i)) for i in range(2)]
@@ -469,7 +471,7 @@ def test_an_on_progress_that_raises_cancels_the_run_and_its_node_cleans_up(
     the task is cancelled, and the node's own cleanup (not the reaper: its worker is alive)
     removes the container, the image and the volume."""
     from sentinel.agent.executors.ray_cluster import RayExecutor
-    from sentinel.agent.launch import LaunchRequest
+    from sentinel.agent.launch import LaunchRequest, resolve_request
     from sentinel.sandbox.engine import RUN_LABEL
     from sentinel.sandbox.images import RUN_REPO
     from sentinel.sandbox.volume import leftover_volumes
@@ -491,7 +493,7 @@ def test_an_on_progress_that_raises_cancels_the_run_and_its_node_cleans_up(
         runtime_image=runtime_image,
     )
     with RayExecutor(made.address) as executor, pytest.raises(RuntimeError, match="live view broke"):
-        executor.launch(request, broken_view)
+        executor.launch(resolve_request(request), request, broken_view)
 
     def left() -> list[str]:
         return (

@@ -6,7 +6,9 @@ proposal, its validated config digest, the store's numbers), never text a run wr
 The loop calls, in order: `decide` when a proposal is validated (None pauses the campaign
 with `pause_message`), then `before_run` right before the approved proposal's container is
 built, which may still refuse it (the run is then recorded as rejected_by_reviewer with the
-returned reason and never launched).
+returned reason and never launched). Both receive the loop's one `CheckedConfig` of the
+proposal (its config composed once, its generated files validated once), the very config
+that would run, or None when it no longer composes.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sentinel.agent.store import ApprovalRecord, ProposalRecord
+
+if TYPE_CHECKING:
+    from sentinel.agent.configs import CheckedConfig
 
 __all__ = ["DECISIONS", "ApprovalHook", "AutoApproval", "Decision"]
 
@@ -44,14 +50,16 @@ class ApprovalHook(ABC):
         return self.name
 
     @abstractmethod
-    def decide(self, proposal: ProposalRecord) -> Decision | None:
+    def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision | None:
         """A decision now, or None to pause the campaign until one is recorded elsewhere."""
 
     def pause_message(self, proposal: ProposalRecord) -> str:
         """What the person reads when `decide` returned None: how to decide, then resume."""
         return f"proposal {proposal.seq} waits for review; record a decision, then resume"
 
-    def before_run(self, proposal: ProposalRecord, approvals: Sequence[ApprovalRecord]) -> str | None:
+    def before_run(
+        self, proposal: ProposalRecord, approvals: Sequence[ApprovalRecord], checked: CheckedConfig | None
+    ) -> str | None:
         """Sentinel's reason to refuse an approved proposal right before it runs, or None.
 
         Called after the proposal is claimed, so anything a decision rests on that may have
@@ -65,5 +73,5 @@ class AutoApproval(ApprovalHook):
 
     name = "auto"
 
-    def decide(self, proposal: ProposalRecord) -> Decision:
+    def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision:
         return Decision("approved", "auto")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -20,6 +20,9 @@ from rich.text import Text
 from sentinel.agent.errors import BadInput
 from sentinel.agent.review import printable
 from sentinel.agent.store import FeedbackStore, ProposalRecord, RunRecord
+
+if TYPE_CHECKING:
+    from sentinel.agent.configs import CheckedConfig
 
 __all__ = ["HELP", "PROMPT", "show_diff", "show_proposal"]
 
@@ -79,14 +82,24 @@ def show_proposal(
 
 
 def show_diff(
-    console: Console, proposal: ProposalRecord, configs_dir: Path, generated_root: Path | None = None
+    console: Console,
+    proposal: ProposalRecord,
+    configs_dir: Path,
+    generated_root: Path | None = None,
+    checked: CheckedConfig | None = None,
 ) -> None:
+    """The resolved config against the experiment's base; `checked` is the loop's one composition
+    of the proposal (None: compose it here, to say why it no longer composes)."""
     from sentinel.agent.configs import compose
     from sentinel.agent.review.content import config_diff
 
     try:
         base = compose(proposal.experiment, [], configs_dir, generated_root)
-        resolved = compose(proposal.experiment, list(proposal.override_args()), configs_dir, generated_root)
+        resolved = (
+            checked.resolved
+            if checked is not None
+            else compose(proposal.experiment, list(proposal.override_args()), configs_dir, generated_root)
+        )
     except BadInput as err:
         console.print(Text(f"cannot compose the config: {err}", style="red"))
         return

@@ -19,10 +19,14 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sentinel.agent.campaign.approval._base import ApprovalHook, Decision
 from sentinel.agent.errors import BadInput
 from sentinel.agent.store import ProposalRecord
+
+if TYPE_CHECKING:
+    from sentinel.agent.configs import CheckedConfig
 
 __all__ = ["POLICY_PREFIX", "CallbackApproval", "Policy", "load_policy"]
 
@@ -43,7 +47,7 @@ class CallbackApproval(ApprovalHook):
             raise ValueError(f"policy must be callable, got {policy!r:.60}")
         self._policy, self.name = policy, name
 
-    def decide(self, proposal: ProposalRecord) -> Decision:
+    def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision:
         verdict = self._policy(proposal)
         if isinstance(verdict, Decision):
             return verdict

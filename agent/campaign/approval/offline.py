@@ -6,8 +6,9 @@ sentinel.agent.review.content) and pauses the campaign (exit 4). A person reads 
 writes decision.json naming the bundle digest. `sentinel campaign resume` then records that
 decision in the store (with the digest, which also labels the run's image).
 
-Right before the run, the hook rebuilds the bundle from the store and the config files and
-compares three digests: the approved one, the folder's, and the rebuilt one. Any difference
+Right before the run, the hook rebuilds the bundle from the store and the loop's one check of
+the config that would run, and compares three digests: the approved one, the folder's, and the
+rebuilt one. Any difference
 means that what was approved is not what is on disk or not what would run, and the run is
 refused with Sentinel's reason (rejected_by_reviewer, never launched).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sentinel.agent.campaign.approval._base import ApprovalHook, Decision
 from sentinel.agent.campaign.approval._modify import modify_proposal
@@ -31,6 +33,9 @@ from sentinel.agent.review import (
     write_bundle,
 )
 from sentinel.agent.store import ApprovalRecord, FeedbackStore, ProposalRecord
+
+if TYPE_CHECKING:
+    from sentinel.agent.configs import CheckedConfig
 
 __all__ = ["OfflineApproval"]
 
@@ -48,7 +53,7 @@ class OfflineApproval(ApprovalHook):
     def folder(self, proposal: ProposalRecord) -> Path:
         return bundle_folder(self.reviews_dir, proposal.campaign_id, proposal.id)
 
-    def decide(self, proposal: ProposalRecord) -> Decision | None:
+    def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision | None:
         """The decision recorded in the bundle folder, or None after (re)writing the bundle.
 
         A folder without a decision is rewritten whenever it no longer matches the proposal
@@ -63,7 +68,7 @@ class OfflineApproval(ApprovalHook):
             self._waiting[proposal.id] = why
             return None
         if decision is None:
-            bundle = build_bundle(proposal, self.configs_dir, self._root(proposal))
+            bundle = build_bundle(proposal, self.configs_dir, self._root(proposal), checked)
             if _digest_or_none(folder) != bundle.sha256 or read_seal(folder) != bundle.sha256:
                 write_bundle(folder, bundle)
             self._waiting[proposal.id] = "waits for review"
@@ -85,7 +90,9 @@ class OfflineApproval(ApprovalHook):
             f"(or reject/modify), then `sentinel campaign resume {proposal.campaign_id}`"
         )
 
-    def before_run(self, proposal: ProposalRecord, approvals: Sequence[ApprovalRecord]) -> str | None:
+    def before_run(
+        self, proposal: ProposalRecord, approvals: Sequence[ApprovalRecord], checked: CheckedConfig | None
+    ) -> str | None:
         approved = approvals[-1] if approvals else None
         if approved is None or approved.decision != "approved":
             return "no approval is recorded for this proposal"
@@ -102,7 +109,7 @@ class OfflineApproval(ApprovalHook):
                 f"(approved {approved.bundle_sha256[:12]}, now {on_disk[:12]})"
             )
         try:
-            rebuilt = build_bundle(proposal, self.configs_dir, self._root(proposal)).sha256
+            rebuilt = build_bundle(proposal, self.configs_dir, self._root(proposal), checked).sha256
         except BadInput as err:
             return f"the approved proposal no longer composes: {err}"
         if rebuilt != approved.bundle_sha256:

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -28,6 +28,9 @@ from sentinel.agent.campaign.approval._screen import HELP, PROMPT, show_diff, sh
 from sentinel.agent.errors import AgentError
 from sentinel.agent.review import checked_overrides
 from sentinel.agent.store import FeedbackStore, ProposalRecord
+
+if TYPE_CHECKING:
+    from sentinel.agent.configs import CheckedConfig
 
 __all__ = ["TerminalApproval", "default_reviewer"]
 
@@ -84,7 +87,7 @@ class TerminalApproval(ApprovalHook):
         self._authored: dict[int, str] = {}  # proposals a person wrote here -> that person
         self._waiting: dict[int, str] = {}
 
-    def decide(self, proposal: ProposalRecord) -> Decision | None:
+    def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision | None:
         if proposal.id in self._authored:
             author = self._authored.pop(proposal.id)
             self.console.print(f"proposal {proposal.seq}: approved as modified by {author}")
@@ -94,7 +97,7 @@ class TerminalApproval(ApprovalHook):
             return Decision("approved", f"{self.reviewer[:59]}+auto")
         with self._screen():
             show_proposal(self.console, self.store, proposal, self.configs_dir, self._root(proposal))
-            return self._converse(proposal)
+            return self._converse(proposal, checked)
 
     def _root(self, proposal: ProposalRecord) -> Path | None:
         return self.runs_dir / proposal.campaign_id if self.runs_dir is not None else None
@@ -103,7 +106,7 @@ class TerminalApproval(ApprovalHook):
         why = self._waiting.get(proposal.id, "waits for a decision at the terminal")
         return f"proposal {proposal.seq} {why}; `sentinel campaign resume {proposal.campaign_id}` asks again"
 
-    def _converse(self, proposal: ProposalRecord) -> Decision | None:
+    def _converse(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision | None:
         while True:
             line = self._read(PROMPT)
             if line is None:
@@ -126,7 +129,7 @@ class TerminalApproval(ApprovalHook):
                 if decision is not None:
                     return decision
             elif action == "diff":
-                show_diff(self.console, proposal, self.configs_dir, self._root(proposal))
+                show_diff(self.console, proposal, self.configs_dir, self._root(proposal), checked)
             elif action == "help":
                 self.console.print(Text(HELP))
             elif word:

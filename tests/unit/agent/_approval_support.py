@@ -23,10 +23,11 @@ from typing import ClassVar
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.campaign import CampaignRunner
 from sentinel.agent.campaign.approval import ApprovalHook
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import CampaignGoal, load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
-from sentinel.contract.records import TrustedMetrics
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 
@@ -59,7 +60,7 @@ class ArtifactLauncher:
     def __init__(self) -> None:
         self.calls: list[LaunchRequest] = []
 
-    def __call__(self, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
+    def __call__(self, resolved: ResolvedConfig, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
         self.calls.append(request)
         assert request.out_dir is not None and request.run_id is not None
         overrides = dict(o.split("=", 1) for o in request.overrides)
@@ -77,9 +78,10 @@ class ArtifactLauncher:
         (art / "summary.json").write_text(
             json.dumps({"status": "completed", "epochs": 1, "steps": 10, "best": point, "final": point})
         )
-        fields = {"artifacts": read_artifacts(art), "exit_code": 0, "seconds": 1.0, "image": "img"}
-        trusted = TrustedMetrics(values=honest_trusted(fields["artifacts"]) or {})
-        result = types.SimpleNamespace(**fields, isolation="runc", trusted=trusted, to_json=lambda: {})
+        arts = read_artifacts(art)
+        trusted = TrustedMetrics(values=honest_trusted(arts) or {})
+        result = RunResult(request.run_id, "completed", "the run exited with code 0", 0, False, False, "runc",
+                           "img", 1.0, request.out_dir, "", arts, trusted)  # fmt: skip
         return LaunchOutcome(
             request.run_id, "completed", "the run exited with code 0", request.out_dir, result=result
         )

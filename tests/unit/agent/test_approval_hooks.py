@@ -22,6 +22,7 @@ from sentinel.agent.campaign.approval import (
     modify_proposal,
 )
 from sentinel.agent.campaign.approval import load_policy as load
+from sentinel.agent.configs import CheckedConfig
 from sentinel.agent.errors import BadInput
 from sentinel.agent.store import FeedbackStore, ProposalRecord
 from sentinel.sandbox.paths import CONFIGS_DIR
@@ -64,13 +65,13 @@ def test_contract_defaults() -> None:
     class Quiet(ApprovalHook):
         name = "quiet"
 
-        def decide(self, proposal: ProposalRecord) -> Decision | None:
+        def decide(self, proposal: ProposalRecord, checked: CheckedConfig | None) -> Decision | None:
             return None
 
     hook = Quiet()
     assert hook.mode == "quiet"
-    assert hook.before_run(None, []) is None  # type: ignore[arg-type]
-    assert AutoApproval().mode == "auto" and AutoApproval().decide(None).reviewer == "auto"  # type: ignore[arg-type]
+    assert hook.before_run(None, [], None) is None  # type: ignore[arg-type]
+    assert AutoApproval().mode == "auto" and AutoApproval().decide(None, None).reviewer == "auto"  # type: ignore[arg-type]
 
 
 def test_callback_policy_through_the_loop(tmp_path: Path) -> None:
@@ -91,11 +92,11 @@ def test_load_policy_from_a_file(policy_file: Path) -> None:
     hook = load(f"policy:{policy_file}:small_lr")
     assert hook.name == "my_policies.small_lr" and hook.mode == "callback"
     record = _record({"trainer.lr": 0.005})
-    assert hook.decide(record) == Decision("approved", "my_policies.small_lr")
-    assert hook.decide(_record({"trainer.lr": 0.1})).decision == "rejected"
-    assert load(f"policy:{policy_file}:named").decide(record) == Decision("approved", "risk-board")
+    assert hook.decide(record, None) == Decision("approved", "my_policies.small_lr")
+    assert hook.decide(_record({"trainer.lr": 0.1}), None).decision == "rejected"
+    assert load(f"policy:{policy_file}:named").decide(record, None) == Decision("approved", "risk-board")
     with pytest.raises(BadInput, match="not a bool"):
-        load(f"policy:{policy_file}:broken").decide(record)
+        load(f"policy:{policy_file}:broken").decide(record, None)
 
 
 def test_load_policy_from_a_module(policy_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +104,7 @@ def test_load_policy_from_a_module(policy_file: Path, monkeypatch: pytest.Monkey
     monkeypatch.delitem(sys.modules, "my_policies", raising=False)
     hook = load("policy:my_policies:small_lr")
     assert hook.name == "my_policies.small_lr"
-    assert hook.decide(_record({"trainer.lr": 0.001})).decision == "approved"
+    assert hook.decide(_record({"trainer.lr": 0.001}), None).decision == "approved"
 
 
 @pytest.mark.parametrize(

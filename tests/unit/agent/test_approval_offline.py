@@ -240,6 +240,6 @@ def test_before_run_refuses_an_approval_without_a_bundle(tmp_path: Path) -> None
     proposal = env.store.proposals(out.campaign_id)[0]
     env.store.record_approval(proposal.id, "approved", "someone")  # not through the offline hook
     assert "names no review bundle" in (
-        env.hook().before_run(proposal, env.store.approvals(proposal.id)) or ""
+        env.hook().before_run(proposal, env.store.approvals(proposal.id), None) or ""
     )
-    assert "no approval" in (env.hook().before_run(proposal, []) or "")
+    assert "no approval" in (env.hook().before_run(proposal, [], None) or "")

@@ -144,6 +144,18 @@ def _rows(world: dict[str, Path]) -> list[tuple[Row, str]]:
             "stored",
         ),
         (
+            Row("dashboard --mlflow-uri not a URI", ("dashboard", "camp-one", "--mlflow-uri", "mlruns/"), 2),
+            "stored",
+        ),
+        (
+            Row(
+                "dashboard --mlflow-uri sqlite in a missing folder",
+                ("dashboard", "camp-one", "--mlflow-uri", f"sqlite:///{NOWHERE}/mlflow.db"),
+                2,
+            ),
+            "stored",
+        ),
+        (
             Row(
                 "dashboard --out read-only folder",
                 ("dashboard", "camp-one", "--out", "{ro}/x.html"),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sentinel.agent.bench_executor import BENCH_CAMPAIGN, SandboxExecutor, bench_run_id, outcome_from_launch
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.contract.events import decision_event, experience_event
@@ -142,7 +143,7 @@ def test_unknown_isolation_is_bad_input():
 
 
 def test_a_run_that_cannot_start_is_an_error_with_a_record(tmp_path):
-    def refuse(request: LaunchRequest) -> LaunchOutcome:
+    def refuse(resolved: ResolvedConfig, request: LaunchRequest) -> LaunchOutcome:
         raise BadRunInput("memory 1 bytes is below 64 MiB")
 
     outcome = SandboxExecutor(launch=refuse).run(_request(tmp_path))
@@ -153,7 +154,7 @@ def test_a_run_that_cannot_start_is_an_error_with_a_record(tmp_path):
 
 @pytest.mark.parametrize("error", [EngineUnavailable("no Docker engine answered"), ImageUnavailable("gone")])
 def test_a_broken_environment_stops_the_bench(tmp_path, error):
-    def broken(request: LaunchRequest) -> LaunchOutcome:
+    def broken(resolved: ResolvedConfig, request: LaunchRequest) -> LaunchOutcome:
         raise error
 
     with pytest.raises(type(error)):

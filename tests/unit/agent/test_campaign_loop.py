@@ -14,10 +14,11 @@ from _support import honest_trusted
 from sentinel.agent.brains._base import Brain, CampaignContext, Proposal
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
 from sentinel.agent.campaign.approval import ApprovalHook, CallbackApproval, Decision
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
-from sentinel.contract.records import TrustedMetrics
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 
@@ -44,7 +45,7 @@ class ArtifactLauncher:
         self.calls: list[LaunchRequest] = []
         self.crash_on = crash_on
 
-    def __call__(self, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
+    def __call__(self, resolved: ResolvedConfig, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
         self.calls.append(request)
         if self.crash_on is not None and len(self.calls) == self.crash_on:
             raise KeyboardInterrupt  # the campaign process dies mid-run
@@ -60,22 +61,22 @@ class ArtifactLauncher:
             json.dumps({"status": "completed", "epochs": 1, "steps": 10, "best": point, "final": point})
         )
         artifacts = read_artifacts(art)
-        result = type(
-            "Result",
-            (),
-            {
-                "artifacts": artifacts,
-                "exit_code": 0,
-                "seconds": 1.0,
-                "image": "img",
-                "isolation": "runc",
-                "trusted": TrustedMetrics(values=honest_trusted(artifacts) or {}),
-                "to_json": lambda self: {},
-            },
-        )()
-        return LaunchOutcome(
-            request.run_id, "completed", "the run exited with code 0", request.out_dir, {}, result=result
+        result = RunResult(
+            run_id=request.run_id,
+            status="completed",
+            reason="the run exited with code 0",
+            exit_code=0,
+            oom_killed=False,
+            timed_out=False,
+            isolation="runc",
+            image="img",
+            seconds=1.0,
+            out_dir=request.out_dir,
+            log_tail="",
+            artifacts=artifacts,
+            trusted=TrustedMetrics(values=honest_trusted(artifacts) or {}),
         )
+        return LaunchOutcome(request.run_id, result.status, result.reason, request.out_dir, {}, result=result)
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +153,7 @@ class PauseOnce(ApprovalHook):
     def __init__(self) -> None:
         self.asked = 0
 
-    def decide(self, proposal):
+    def decide(self, proposal, checked):
         self.asked += 1
         return None if self.asked == 2 else Decision("approved", "tester")
 

@@ -1,4 +1,4 @@
-"""`sentinel dashboard CAMPAIGN [--out FILE] [--mlflow DIR]`: exit codes, default and chosen
+"""`sentinel dashboard CAMPAIGN [--out FILE] [--mlflow-uri URI]`: exit codes, default and chosen
 paths, nothing written on bad input; plus the registration in the real `sentinel` app."""
 
 from __future__ import annotations
@@ -44,15 +44,26 @@ def test_writes_the_default_page(runs_dir: Path) -> None:
     assert 'data-chart="progression"' in page.read_text(encoding="utf-8")
 
 
-def test_out_and_mlflow(runs_dir: Path, tmp_path: Path) -> None:
-    out, mlruns = tmp_path / "site" / "c.html", tmp_path / "mlruns"
+def test_out_and_mlflow_uri(runs_dir: Path, tmp_path: Path) -> None:
+    from _mlflow_support import fresh_tracking_uri
+    from mlflow import MlflowClient
+
+    out, uri = tmp_path / "site" / "c.html", fresh_tracking_uri(tmp_path)
     refused = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out)])
     assert refused.exit_code == 2 and not out.parent.exists()  # --out's folder is never created
     out.parent.mkdir()
-    result = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out), "--mlflow", str(mlruns)])
+    result = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out), "--mlflow-uri", uri])
     assert result.exit_code == 0, result.output
-    assert out.is_file() and (mlruns / "0" / "meta.yaml").is_file()
     assert f"experiment 'sentinel/{CAMPAIGN}'" in result.output.replace("\n", " ")
+    experiment = MlflowClient(tracking_uri=uri).get_experiment_by_name(f"sentinel/{CAMPAIGN}")
+    assert out.is_file() and experiment is not None
+
+
+def test_a_bad_mlflow_uri_is_one_line_and_writes_nothing(runs_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nothing.html"
+    result = runner.invoke(app, ["dashboard", CAMPAIGN, "--out", str(out), "--mlflow-uri", str(tmp_path)])
+    assert result.exit_code == 2 and "--mlflow-uri" in result.output and not out.exists()
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_unknown_campaign_is_bad_input_and_writes_nothing(runs_dir: Path, tmp_path: Path) -> None:
@@ -83,4 +94,4 @@ def test_registered_in_the_sentinel_app() -> None:
         text=True,
         timeout=60,
     )
-    assert done.returncode == 0 and "--mlflow" in done.stdout and "--out" in done.stdout
+    assert done.returncode == 0 and "--mlflow-uri" in done.stdout and "--out" in done.stdout

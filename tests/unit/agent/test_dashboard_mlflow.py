@@ -1,107 +1,105 @@
-"""MLflow export: the local file store layout written without MLflow, then read back by the real
-`mlflow` package (its FileStore) when it is installed: experiments, runs, statuses, params,
-tags and metric histories."""
+"""MLflow export through MLflow's own client into a local sqlite tracking URI, read back with
+the client: experiments, runs, statuses, params, tags and metric histories; exporting again
+replaces the runs; a URI MLflow cannot use is one line of bad input before anything happens."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import _missing
+from _mlflow_support import fresh_tracking_uri
 from test_dashboard import CAMPAIGN, HOSTILE_NOTE, build_campaign
 
-from sentinel.agent.dashboard import export_mlflow
-from sentinel.agent.dashboard.mlflow import MlflowExport
+from sentinel.agent.dashboard import check_tracking_uri, export_mlflow
+from sentinel.agent.errors import BadInput
+
+mlflow = pytest.importorskip("mlflow", reason="mlflow-skinny is a host dependency")
 
 
-@pytest.fixture
-def exported(tmp_path: Path) -> tuple[MlflowExport, object]:
-    store, runs = build_campaign(tmp_path)
-    result = export_mlflow(store, CAMPAIGN, tmp_path / "mlruns", runs)
-    yield result, store
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory):
+    """One campaign exported twice into one store (MLflow's first use of a store is slow)."""
+    root = tmp_path_factory.mktemp("mlflow")
+    store, runs = build_campaign(root)
+    uri = fresh_tracking_uri(root)
+    first = export_mlflow(store, CAMPAIGN, uri, runs)
+    again = export_mlflow(store, CAMPAIGN, uri, runs)
+    yield first, again, store, mlflow.MlflowClient(tracking_uri=uri)
     store.close()
 
 
-def _run_dirs(result: MlflowExport) -> dict[str, Path]:
-    """MLflow run folder by Sentinel run id (the runName tag)."""
-    folder = result.folder / result.experiment_id
-    return {
-        (d / "tags" / "mlflow.runName").read_text(): d
-        for d in folder.iterdir()
-        if (d / "meta.yaml").is_file()
-    }
-
-
-def test_layout_follows_the_file_store_format(exported) -> None:
-    result, store = exported
-    root = result.folder
-    assert yaml.safe_load((root / "0" / "meta.yaml").read_text())["name"] == "Default"
-    assert (root / ".trash").is_dir()
-    meta = yaml.safe_load((root / result.experiment_id / "meta.yaml").read_text())
-    assert meta["name"] == f"sentinel/{CAMPAIGN}" and meta["experiment_id"] == result.experiment_id
-    assert meta["lifecycle_stage"] == "active" and meta["artifact_location"].startswith("file://")
-    runs = _run_dirs(result)
-    assert len(runs) == result.runs == len(store.runs(CAMPAIGN))
-    best_id = f"{CAMPAIGN}-p0006-a1"
-    best = runs[best_id]
-    info = yaml.safe_load((best / "meta.yaml").read_text())
-    assert info["run_id"] == info["run_uuid"] == best.name and len(best.name) == 32
-    assert (info["status"], info["experiment_id"], info["run_name"]) == (3, result.experiment_id, best_id)
-    assert (best / "params" / "trainer.lr").read_text() == "0.005"
-    assert (best / "params" / "model_ref").read_text() == "generated.res_a.Net"
-    lines = (best / "metrics" / "val" / "mae").read_text().splitlines()
-    assert [(float(v), int(s)) for _, v, s in (line.split() for line in lines)] == [
-        (5.0, 20),
-        (4.2, 40),
-        (3.9, 60),
-    ]
-    assert (best / "metrics" / "best" / "val" / "mae").read_text().split()[1] == "3.9"
-    statuses = {k: yaml.safe_load((d / "meta.yaml").read_text())["status"] for k, d in runs.items()}
-    assert (
-        statuses[f"{CAMPAIGN}-p0003-a1"] == 4 and statuses[f"{CAMPAIGN}-p0004-a1"] == 4
-    )  # diverged, timeout
-    diverged = (runs[f"{CAMPAIGN}-p0003-a1"] / "metrics" / "train" / "loss").read_text()
-    assert "nan" not in diverged.lower()  # non-finite points are left out
-
-
-def test_export_again_replaces_instead_of_duplicating(exported, tmp_path: Path) -> None:
-    result, store = exported
-    again = export_mlflow(store, CAMPAIGN, result.folder, tmp_path / "runs")
-    assert again.experiment_id == result.experiment_id
-    experiments = [d for d in result.folder.iterdir() if (d / "meta.yaml").is_file()]
-    assert len(experiments) == 2  # Default and this campaign
-    assert len(_run_dirs(again)) == result.runs
-
-
-def test_mlflow_reads_the_export(exported, monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        from mlflow.tracking import MlflowClient
-    except ImportError:
-        _missing("the mlflow-skinny package (test-only; in the dev extras)")
-    result, _ = exported
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # recent MLflow keeps the file store opt-in
-    client = MlflowClient(tracking_uri=result.folder.resolve().as_uri())
+def test_the_client_reads_back_runs_params_tags_and_histories(exported) -> None:
+    result, _, store, client = exported
     experiment = client.get_experiment_by_name(f"sentinel/{CAMPAIGN}")
     assert experiment is not None and experiment.experiment_id == result.experiment_id
+    assert experiment.tags["sentinel.metric"] == "val/mae (min)"
     found = client.search_runs([experiment.experiment_id], max_results=100)
-    assert len(found) == result.runs
-    by_name = {r.data.tags["mlflow.runName"]: r for r in found}
+    assert len(found) == result.runs == len(store.runs(CAMPAIGN))
+    by_name = {r.info.run_name: r for r in found}
     best = by_name[f"{CAMPAIGN}-p0006-a1"]
-    assert best.info.status == "FINISHED"
-    assert best.data.params["trainer.lr"] == "0.005" and best.data.tags["sentinel.status"] == "completed"
+    assert best.info.status == "FINISHED" and best.data.tags["sentinel.run_id"] == f"{CAMPAIGN}-p0006-a1"
+    assert (
+        best.data.params["trainer.lr"] == "0.005" and best.data.params["model_ref"] == "generated.res_a.Net"
+    )
+    assert best.data.tags["sentinel.status"] == "completed"
     assert best.data.metrics["best/val/mae"] == pytest.approx(3.9)
     history = client.get_metric_history(best.info.run_id, "val/mae")
     assert [(m.step, m.value) for m in history] == [(20, 5.0), (40, 4.2), (60, pytest.approx(3.9))]
+    statuses = {name: r.info.status for name, r in by_name.items()}
+    assert (
+        statuses[f"{CAMPAIGN}-p0003-a1"] == statuses[f"{CAMPAIGN}-p0004-a1"] == "FAILED"
+    )  # diverged, timeout
+    assert by_name[f"{CAMPAIGN}-p0004-a1"].data.tags["sentinel.status"] == "timeout"
+    diverged = client.get_metric_history(by_name[f"{CAMPAIGN}-p0003-a1"].info.run_id, "train/loss")
+    assert diverged and all(m.value == m.value for m in diverged)  # non-finite points are left out
     hostile = by_name[f"{CAMPAIGN}-p0008-a1"]
     assert hostile.info.status == "FAILED" and hostile.data.params["trainer.note"] == HOSTILE_NOTE
-    assert by_name[f"{CAMPAIGN}-p0004-a1"].data.tags["sentinel.status"] == "timeout"
 
 
-def test_a_file_in_place_of_the_folder_is_bad_input(tmp_path: Path) -> None:
-    from sentinel.agent.errors import BadInput
+def test_export_again_replaces_instead_of_duplicating(exported) -> None:
+    first, again, _, client = exported
+    assert again.experiment_id == first.experiment_id and again.runs == first.runs
+    assert len(client.search_experiments()) == 2  # Default and this campaign
+    active = client.search_runs([first.experiment_id], max_results=100)
+    every = client.search_runs(
+        [first.experiment_id], max_results=100, run_view_type=mlflow.entities.ViewType.ALL
+    )
+    assert len(active) == first.runs and len(every) == 2 * first.runs  # the first export's are deleted
+    assert len({r.data.tags["sentinel.run_id"] for r in active}) == first.runs
 
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    [
+        ("mlruns/", "not a tracking URI MLflow stores serve"),
+        ("ftp://host/x", "not a tracking URI MLflow stores serve"),
+        ("sqlite://", "name a database file"),
+        ("sqlite:///:memory:", "name a database file"),
+        ("sqlite:////nonexistent-folder-xyz/mlflow.db", "must be an existing folder"),
+        ("http://x\n", "is not a tracking URI"),
+        ("sqlite:///" + "a" * 3000, "is not a tracking URI"),
+    ],
+)
+def test_a_uri_mlflow_cannot_use_is_bad_input(uri: str, problem: str) -> None:
+    with pytest.raises(BadInput, match=problem) as caught:
+        check_tracking_uri(uri)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_folder_in_place_of_the_database_is_bad_input(tmp_path: Path) -> None:
     store, runs = build_campaign(tmp_path, hostile=False)
-    (tmp_path / "taken").write_text("x")
-    with pytest.raises(BadInput, match="not a folder"):
-        export_mlflow(store, CAMPAIGN, tmp_path / "taken", runs)
+    with pytest.raises(BadInput, match="must be an existing folder"):
+        export_mlflow(store, CAMPAIGN, f"sqlite:///{tmp_path}", runs)
+    store.close()
+
+
+def test_a_server_that_does_not_answer_is_the_environment(tmp_path: Path, monkeypatch) -> None:
+    from sentinel.agent.errors import EnvironmentProblem
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    store, runs = build_campaign(tmp_path, hostile=False)
+    with pytest.raises(EnvironmentProblem, match=r"--mlflow-uri http://127\.0\.0\.1:9") as caught:
+        export_mlflow(store, CAMPAIGN, "http://127.0.0.1:9", runs)  # the discard port: nothing listens
+    assert "\n" not in str(caught.value)
+    store.close()

@@ -67,7 +67,7 @@ def test_hostile_strings_stay_text(campaign) -> None:
     for hostile in (HOSTILE_MODEL, HOSTILE_NOTE, HOSTILE_REASON, "the budget <b>is</b> spent"):
         assert hostile in text  # shown to the reader exactly as written, as text
     assert "<script" not in page.lower() and "<iframe" not in page.lower() and "<img" not in page.lower()
-    assert "&lt;script&gt;alert(&#x27;model&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;model&#39;)&lt;/script&gt;" in page  # markupsafe's escaping
 
 
 def test_hostile_rationale_of_the_best_run_stays_text(tmp_path: Path) -> None:
@@ -143,3 +143,45 @@ def test_write_dashboard_is_atomic_and_leaves_no_temporaries(campaign, tmp_path:
     assert write_dashboard(store, CAMPAIGN, out, runs) == out
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["dashboard.html"]
+
+
+QUOTE_BREAKOUT = '" onmouseover="alert(1)" x="'
+SCRIPT = "</code></td><script>alert('x')</script>"
+
+
+def test_templates_escape_hostile_strings_in_text_and_attributes(tmp_path: Path) -> None:
+    """A reason, rationale and config value with `<script>` and `"` stay text, inside elements
+    and inside attributes (the charts' hover titles), in the jinja2-rendered page."""
+    store = FeedbackStore(tmp_path / "feedback.db")
+    store.create_campaign(load_goal("ppg:hr_optimize"), seed=3, campaign_id=CAMPAIGN, now=1000.0)
+    hostile = QUOTE_BREAKOUT + SCRIPT
+    pid = _propose(store, {"trainer.lr": 0.003, "trainer.note": hostile}, rationale=hostile)
+    _run(store, tmp_path / "runs", pid, "completed", 0, mae=[6.0, 5.0], reason=hostile)
+    page = render_dashboard(gather(store, CAMPAIGN, tmp_path / "runs"))
+    parsed = parse(page)
+    assert {tag for tag, _ in parsed.tags} <= ALLOWED_TAGS
+    assert all(name != "onmouseover" for _, attrs in parsed.tags for name in attrs)
+    text = "".join(parsed.text)
+    assert text.count(hostile) >= 2  # the reason in the table and the best run's rationale
+    assert "<script" not in page and 'onmouseover="' not in page
+    assert "&#34; onmouseover=&#34;alert(1)&#34;" in page  # markupsafe's escaping of the quote
+
+
+def test_bench_page_escapes_hostile_title_case_and_cells() -> None:
+    from sentinel.agent.dashboard import render_bench_page
+
+    case = QUOTE_BREAKOUT + "<script>x</script>"
+    page = render_bench_page(
+        [{"case": case, SCRIPT: case, "verdict": '"rescued"'}],
+        {case: {"monitored": [(0, 1.0), (1, 0.5)], "shadow": [(0, 1.0), (1, 2.0)]}},
+        title=case,
+        summary=[SCRIPT],
+    )
+    parsed = parse(page)
+    assert {tag for tag, _ in parsed.tags} <= ALLOWED_TAGS
+    assert all(name != "onmouseover" for _, attrs in parsed.tags for name in attrs)
+    labels = [a["aria-label"] for t, a in parsed.tags if t == "svg" and "aria-label" in a]
+    assert labels == [f"{case}: monitored vs shadow"]  # an attribute value, exactly as written
+    assert "<script" not in page and "&lt;/code&gt;&lt;/td&gt;&lt;script&gt;" in page
+    text = "".join(parsed.text)
+    assert case in text and SCRIPT in text and '"rescued"' in text

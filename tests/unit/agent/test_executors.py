@@ -144,11 +144,11 @@ class LosingLauncher(ArtifactLauncher):
         super().__init__()
         self.lose = lose
 
-    def __call__(self, request, on_progress=None):
+    def __call__(self, resolved, request, on_progress=None):
         if len(self.calls) < self.lose:
             self.calls.append(request)
             raise RunLost(f"the node running {request.run_id} went away mid-run (NodeDiedError)")
-        return super().__call__(request, on_progress)
+        return super().__call__(resolved, request, on_progress)
 
 
 def test_a_lost_run_is_retried_once_and_counted_once(tmp_path):

@@ -221,6 +221,7 @@ BAD = [
         "trainer.weight_decay.low",
         "log range",
     ),
+    (("search_space", "trainer.max_steps"), {"low": None, "high": 9}, "trainer.max_steps.low", "not be null"),
     (("search_space", "trainer.lrate"), [0.1], "search_space.trainer.lrate", "no tunable parameter"),
     (("search_space", "optimizer.lr"), [0.1], "search_space.optimizer.lr", "unknown key"),
     (("search_space", "trainer.faults"), [1], "search_space.trainer.faults", "no tunable parameter"),

@@ -16,6 +16,7 @@ from sentinel.agent.brains import llm
 from sentinel.agent.brains._base import CampaignContext
 from sentinel.agent.brains._llm_proposal import ProposalDesk, run_training
 from sentinel.agent.brains._llm_text import PROMPT_KEYS, REDACTED, prompts, render_task, scrub
+from sentinel.agent.brains._tool_text import tool_text
 from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import load_goal
 from sentinel.agent.store import FeedbackStore
@@ -79,8 +80,8 @@ def test_each_tier_gets_its_tools_with_the_plain_signatures(store, configs, tier
 def test_a_wrapped_tool_answers_like_the_plain_function(store, configs) -> None:
     ctx = campaign(store, configs)
     tools = {t.name: t for t in llm.brain_tools(ctx, ProposalDesk(1))}
-    plain = tools_for_tier(1)[4](ToolContext.from_campaign(ctx), last=5)
-    assert tools["get_experiment_history"](last=5) == plain
+    plain = tools_for_tier(1)[4](ToolContext.from_campaign(ctx), last=5)  # a typed History record
+    assert tools["get_experiment_history"](last=5) == tool_text(plain)  # worded by the brain alone
     with pytest.raises(ToolInputError, match="last must be an integer"):
         tools["get_experiment_history"](last=0)
 
@@ -135,7 +136,8 @@ def test_run_training_needs_a_rationale_and_refuses_repeats(store, configs) -> N
 def test_generated_entries_set_the_tier_and_are_gated_by_the_campaign_tier(store, configs) -> None:
     ctx = campaign(store, configs, tier=3)
     tctx = ToolContext.from_campaign(ctx)
-    assert "wrote" in create_config_variant(tctx, "trainer", "default", "warm", {"warmup_steps": 20})
+    written = create_config_variant(tctx, "trainer", "default", "warm", {"warmup_steps": 20})
+    assert written.name == "warm" and not written.existed
     tools = {t.name: t for t in llm.brain_tools(ctx, ProposalDesk(3))}
     assert tools["register_generated_model"](source=TINY_MODEL, name="tiny").startswith("accepted")
     with pytest.raises(ToolInputError, match="tier-2 entry but the campaign is at tier 1"):

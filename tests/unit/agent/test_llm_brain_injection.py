@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import types
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,10 @@ from test_llm_brain_support import ScriptedModel, calls, code, text_of
 from sentinel.agent.brains._base import CampaignContext
 from sentinel.agent.brains.llm import LLMBrain
 from sentinel.agent.campaign import AutoApproval
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
-from sentinel.contract.records import TrustedMetrics
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import copy_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 
@@ -68,7 +68,9 @@ class HostileLauncher:
     def __init__(self) -> None:
         self.calls: list[LaunchRequest] = []
 
-    def __call__(self, request: LaunchRequest, on_progress: object = None) -> LaunchOutcome:
+    def __call__(
+        self, resolved: ResolvedConfig, request: LaunchRequest, on_progress: object = None
+    ) -> LaunchOutcome:
         assert request.out_dir is not None and request.run_id is not None
         vector = len(self.calls)
         self.calls.append(request)
@@ -82,9 +84,9 @@ class HostileLauncher:
         status, reason = "completed", "the run exited with code 0"
         if artifacts.rejection:
             status, reason = "artifact_rejected", artifacts.rejection
-        fields = {"artifacts": artifacts, "exit_code": 0, "seconds": 1.0, "image": "img"}
-        trusted = TrustedMetrics(values=honest_trusted(fields["artifacts"]) or {})
-        result = types.SimpleNamespace(**fields, isolation="runc", trusted=trusted, to_json=lambda: {})
+        trusted = TrustedMetrics(values=honest_trusted(artifacts) or {})
+        result = RunResult(request.run_id, status, reason, 0, False, False, "runc", "img", 1.0,
+                           request.out_dir, "", artifacts, trusted)  # fmt: skip
         return LaunchOutcome(request.run_id, status, reason, request.out_dir, result=result)
 
 

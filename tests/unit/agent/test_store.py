@@ -12,14 +12,13 @@ from types import MappingProxyType
 import pytest
 from _support import honest_trusted
 
-from sentinel.agent.errors import BadInput
 from sentinel.agent.goals import load_goal
-from sentinel.agent.launch import LaunchOutcome
 from sentinel.agent.store import (
     BadRecord,
     CampaignRecord,
     FeedbackStore,
     StateConflict,
+    StoreError,
     UnknownRecord,
     open_store,
 )
@@ -157,7 +156,7 @@ def test_campaign_refusals(store: FeedbackStore, campaign: CampaignRecord) -> No
     for kwargs in ({"campaign_id": "Bad Id"}, {"seed": -1}, {"brain": "Brain!"}, {"approval": ""}):
         with pytest.raises(BadRecord) as err:
             store.create_campaign(goal, **{"seed": 1, "campaign_id": "camp-2", **kwargs})  # type: ignore[arg-type]
-        assert err.value.exit_code == 2 and isinstance(err.value, BadInput)
+        assert err.value.exit_code == 2 and isinstance(err.value, StoreError)
     with pytest.raises(UnknownRecord, match="no campaign 'nope'"):
         store.get_campaign("nope")
 
@@ -286,7 +285,7 @@ def test_recording_is_idempotent(store: FeedbackStore, campaign: CampaignRecord)
     assert before.duration_s == 3.0 and before.finished_at == 2000.0
 
 
-def test_record_outcome_from_launch_outcome(
+def test_record_result_from_a_typed_run_result(
     store: FeedbackStore, campaign: CampaignRecord, tmp_path: Path
 ) -> None:
     from sentinel.contract.records import RunResult
@@ -308,9 +307,8 @@ def test_record_outcome_from_launch_outcome(
         "log",
         artifacts(9.0),
     )
-    outcome = LaunchOutcome(claim.run.run_id, "diverged", result.reason, tmp_path, {}, result=result)
-    assert store.record_outcome(outcome)
-    assert not store.record_outcome(outcome)
+    assert store.record_result(result)
+    assert not store.record_result(result)
     run = store.get_run(claim.run.run_id)
     assert (run.status, run.exit_code, run.duration_s, run.isolation, run.image) == (
         "diverged",

@@ -18,10 +18,11 @@ from sentinel.agent.brains import _search as search
 from sentinel.agent.brains._base import CampaignContext, Proposal
 from sentinel.agent.brains.strategist import StrategistBrain
 from sentinel.agent.campaign import AutoApproval, CampaignRunner
+from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.goals import load_goal
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
 from sentinel.agent.store import FeedbackStore
-from sentinel.contract.records import TrustedMetrics
+from sentinel.contract.records import RunResult, TrustedMetrics
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.paths import CONFIGS_DIR
 from sentinel.validator import validate_path
@@ -45,7 +46,7 @@ class Launcher:
         self.calls: list[LaunchRequest] = []
         self.crash_on = crash_on
 
-    def __call__(self, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
+    def __call__(self, resolved: ResolvedConfig, request: LaunchRequest, on_progress=None) -> LaunchOutcome:
         self.calls.append(request)
         if self.crash_on is not None and len(self.calls) == self.crash_on:
             raise KeyboardInterrupt  # the campaign process dies mid-run
@@ -64,9 +65,8 @@ class Launcher:
         (art / "summary.json").write_text(json.dumps(summary))
         arts = read_artifacts(art)
         trusted = TrustedMetrics(values=honest_trusted(arts) or {})
-        fields = {"artifacts": arts, "exit_code": 0, "seconds": 1.0, "image": "img", "isolation": "runc",
-                  "trusted": trusted, "to_json": lambda self: {}}  # fmt: skip
-        result = type("Result", (), fields)()
+        result = RunResult(request.run_id, status, "host observed", 0, False, False, "runc", "img", 1.0,
+                           request.out_dir, "", arts, trusted)  # fmt: skip
         return LaunchOutcome(request.run_id, status, "host observed", request.out_dir, {}, result=result)
 
 

@@ -33,7 +33,8 @@ def test_sandbox_run_prints_the_container_output_tail_escaped(monkeypatch, tmp_p
         isolation="runc", seconds=1.0, artifacts=None, trusted=None, log_tail=f"Traceback\n{HOSTILE}\n"
     )
     outcome = LaunchOutcome("r-1", "failed", "the run exited with code 1", Path(tmp_path), {}, result=result)
-    monkeypatch.setattr(launch, "launch_run", lambda request, on_progress=None: outcome)
+    monkeypatch.setattr(launch, "launch_run", lambda resolved, request, on_progress=None: outcome)
+    monkeypatch.setattr(launch, "resolve_request", lambda request: None)
     runner = CliRunner()
     got = runner.invoke(sandbox.app, ["run", "digits"])
     assert got.exit_code == 1

@@ -128,5 +128,5 @@ def test_the_runtime_the_validator_and_goals_share_the_rule(tmp_path) -> None:
         validate_config({**base, "trainer": {**base["trainer"], "epochs": True}})
     with pytest.raises(ConfigRejected, match="epochs must be an integer, got True"):
         validate_config_variant(f"_target_: {trainer['_target_']}\nepochs: true\n", trainer)
-    with pytest.raises(BadInput, match="epochs must be an integer, got True"):
+    with pytest.raises(BadInput, match=r"start\.trainer\.epochs: must be an integer, got True"):  # goal line
         parse_goal({**goal, "start": {"trainer.epochs": True}})
