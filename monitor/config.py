@@ -60,6 +60,7 @@ class MonitorConfig:
     plateau_lr_rising: float = 1.02
     # policy and actions
     clip_factor: float = 2.0
+    clip_factor_adaptive: float = 1.0
     contain_limit: int = 48
     contain_bursts: int = 4
     spike_streak: int = 6

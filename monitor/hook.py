@@ -65,6 +65,7 @@ class MonitorHook(TrainerHook):
         self._scale = math.nan  # LR / the schedule's planned LR at the last observed step
         self.quality = QualityWatch(config)
         self._planned_fn: Any = None  # ctl.planned_lr, looked up once
+        self._adaptive: bool | None = None  # the optimizer is Adam-like (see _is_adaptive)
         self._planned_seen = self._planned_prev = (
             math.nan
         )  # schedule's planned LR at the last two trend ticks
@@ -251,17 +252,24 @@ class MonitorHook(TrainerHook):
         episode_before = self.policy.episode
         if finding.anomaly == "plateau":
             finding = self._with_headroom(finding)
-        decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad)
+        decision = self.policy.decide(finding, float(ctl.lr), ref_lr, ref_grad, self._is_adaptive(ctl))
         if decision is None:
             return
         if self.policy.episode is not None and self.policy.episode is not episode_before:
             self._episodes += 1
         self._act(ctl, decision, in_backward)
 
+    def _is_adaptive(self, ctl: TrainingControl) -> bool:
+        """An Adam-like optimizer (its groups carry `betas`); asked once, on the first finding."""
+        if self._adaptive is None:
+            groups = getattr(getattr(ctl, "optimizer", None), "param_groups", ())
+            self._adaptive = any("betas" in group for group in groups)
+        return self._adaptive
+
     def _act(self, ctl: TrainingControl, decision: Decision, in_backward: bool) -> None:
         action = ACTIONS[decision.action]
         episode = self.policy.episode
-        start = episode.start if episode is not None else decision.step
+        start = episode.anchor if episode is not None else decision.step
         ref = self.window.reference
         ref_loss = ref.loss_median if ref is not None else math.nan
         if decision.new and decision.action not in ("skip", "clip"):

@@ -62,66 +62,27 @@ class Shortcut:
     why: str
 
 
-SHORTCUTS = (
-    Shortcut(
-        name="lr_jump",
-        anomalies=tuple(ENTRY_RUNG),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=False,
-        skip_data=False,
-        why="the LR is > lr_jump_ratio x its recent median: the LR is the cause, so go back to "
-        "before it jumped and keep that LR",
-    ),
-    Shortcut(
-        name="nan_streak",
-        anomalies=("nan",),
-        rung="rollback",
-        cuts=1,
-        during_cooldown=True,
-        skip_data=True,
-        why=f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back",
-    ),
-    Shortcut(
-        name="blow_up",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=2,
-        during_cooldown=True,
-        skip_data=False,
-        why="loss > divergence_start_ratio x the initial loss: updates made the model far worse than "
-        "untrained (clean runs stay under 2.8x), so the step was about a decade too large",
-    ),
-    Shortcut(
-        name="blow_up_after_progress",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=True,
-        skip_data=True,
-        why=f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR: "
-        "the LR is not the cause (a bad batch or gradient is), so go back, skip the batches since and "
-        "keep the schedule's LR; a second blow-up cuts as `blow_up` does",
-    ),
-    Shortcut(
-        name="worse_than_start",
-        anomalies=("divergence",),
-        rung="rollback",
-        cuts=1,
-        during_cooldown=False,
-        skip_data=False,
-        why="the diverging loss gave back all the progress since the start (progress_lost >= 1)",
-    ),
-    Shortcut(
-        name="spike_streak",
-        anomalies=("loss_spike",),
-        rung="rollback",
-        cuts=0,
-        during_cooldown=False,
-        skip_data=True,
-        why="spike_streak spikes in a row are not one bad batch but damaged weights",
-    ),
-)
+_ROWS: tuple[tuple[str, tuple[str, ...], int, bool, bool, str], ...] = (
+    # name, anomalies it answers, LR cuts, during a cooldown, skip the data since the snapshot, why
+    ("lr_jump", tuple(ENTRY_RUNG), 0, False, False, "the LR is > lr_jump_ratio x its recent median: "
+     "the LR is the cause, so go back to before it jumped and keep that LR"),
+    ("nan_streak", ("nan",), 1, True, True,
+     f"{NAN_STREAK} non-finite steps in a row: skipping cannot bring the weights back"),
+    ("blow_up", ("divergence",), 2, True, False, "loss > divergence_start_ratio x the initial loss: "
+     "updates made the model far worse than untrained (clean runs stay under 2.8x), so the step was "
+     "about a decade too large"),
+    ("blow_up_after_progress", ("divergence",), 0, True, True,
+     f"a first blow-up after the run had trained below {PROGRESSED} x its initial loss at this LR, or "
+     "had trained at all through the warm-up (warmup_steps) without one: the LR is not the cause (a bad "
+     "batch or gradient is), so go back, skip the batches since and keep the schedule's LR; a second "
+     "blow-up cuts as `blow_up` does"),
+    ("worse_than_start", ("divergence",), 1, False, False,
+     "the diverging loss gave back all the progress since the start (progress_lost >= 1)"),
+    ("spike_streak", ("loss_spike",), 0, False, True,
+     "spike_streak spikes in a row are not one bad batch but damaged weights"),
+)  # fmt: skip
+#: Every shortcut lands on the rollback rung: the evidence says the weights are already damaged.
+SHORTCUTS = tuple(Shortcut(name, anomalies, "rollback", *rest) for name, anomalies, *rest in _ROWS)
 _SHORTCUT = {s.name: s for s in SHORTCUTS}
 
 
@@ -151,6 +112,13 @@ class Episode:
     streak: int = 0  # consecutive steps with the same per-step anomaly
     streak_anomaly: str = ""
     interventions: list[int] = field(default_factory=list)  # steps of decisions with new=True
+    burst_start: int = -1  # first step of the current run of per-step findings
+    # the step before which the weights are known good: the episode's start, or, while it had
+    # only contained single steps (nothing it did changed the weights), its current burst's start
+    anchor: int = -1
+
+    def __post_init__(self) -> None:
+        self.burst_start = self.anchor = self.start
 
 
 @dataclass(slots=True)
@@ -168,13 +136,22 @@ class Policy:
         self.episode: Episode | None = None
         self.plateau = _PlateauState()
         self.last_finding_step = -(10**9)
+        self.last_trend_step = -(10**9)  # last finding that containment does not answer
         self.stopped = False
+        self._clip = config.clip_factor  # of the optimizer at hand (see decide)
 
     # ---------------------------------------------------------------- queries
     def healthy(self, step: int) -> bool:
-        """Snapshots are only worth keeping when nothing has looked wrong for a while."""
-        quiet = step - self.last_finding_step >= self.config.snapshot_every
-        return self.episode is None and quiet and not self.stopped
+        """Snapshots are only worth keeping when nothing has looked wrong for a while: no trend
+        finding for `snapshot_every` steps and no finding at all for `trend_every`. Steps that
+        were only contained (skipped, clipped, an LR jump undone) left the weights as they were,
+        so an episode that has done nothing else does not block snapshots: a run with a few
+        NaN steps still gets rollback points instead of redoing everything from step 0."""
+        cfg = self.config
+        quiet = step - self.last_trend_step >= cfg.snapshot_every
+        quiet = quiet and step - self.last_finding_step >= cfg.trend_every
+        contained = self.episode is None or self.episode.rung == 0
+        return contained and quiet and not self.stopped
 
     @property
     def rung(self) -> str | None:
@@ -196,16 +173,23 @@ class Policy:
             self.episode.streak = 0
             self.episode.cooldown_until = step + self.config.cooldown_steps
         self.last_finding_step = min(self.last_finding_step, step)
+        self.last_trend_step = min(self.last_trend_step, step)
 
-    def decide(self, finding: Finding, lr: float, ref_lr: float, ref_grad: float) -> Decision | None:
+    def decide(
+        self, finding: Finding, lr: float, ref_lr: float, ref_grad: float, adaptive: bool = False
+    ) -> Decision | None:
         """Map one finding (the highest-priority one of its step) to at most one decision.
 
         `ref_lr` is the median LR of the healthy reference window, `ref_grad` its median
-        gradient norm (the clip target)."""
+        gradient norm (the clip target); `adaptive`: the optimizer normalises by a second moment
+        (Adam-like), so clips go to `clip_factor_adaptive` x that median."""
+        self._clip = self.config.clip_factor_adaptive if adaptive else self.config.clip_factor
         if self.stopped:
             return None
         step, anomaly = finding.step, finding.anomaly
         self.last_finding_step = step
+        if anomaly not in CONTAIN_ACTION:
+            self.last_trend_step = step
         if anomaly == "plateau":
             return self._plateau(finding, lr, ref_lr)
         jump = lr / ref_lr if ref_lr > 0 and math.isfinite(ref_lr) else 1.0
@@ -227,6 +211,7 @@ class Policy:
             ep.last_step == step - 1 and ep.streak_anomaly in CONTAIN_ACTION
         ):
             ep.bursts += 1  # a new run of per-step findings, not the continuation of one
+            ep.burst_start = step
         ep.streak_anomaly, ep.last_step = anomaly, step
         cooling = step < ep.cooldown_until
         shortcut = self._shortcut(ep, finding)
@@ -254,7 +239,9 @@ class Policy:
         if anomaly == "nan" and ep.streak >= NAN_STREAK:
             return _SHORTCUT["nan_streak"]
         if anomaly == "divergence" and "above_start" in ev:
-            if ep.blow_ups == 0 and ev.get("best_ratio", 1.0) < PROGRESSED:
+            best = ev.get("best_ratio", 1.0)
+            survived = finding.step > self.config.warmup_steps and best < 1.0
+            if ep.blow_ups == 0 and (best < PROGRESSED or survived):
                 return _SHORTCUT["blow_up_after_progress"]
             return _SHORTCUT["blow_up"]
         if anomaly == "divergence" and ev.get("progress_lost", math.inf) >= 1.0 and "z" in ev:
@@ -277,7 +264,7 @@ class Policy:
         if action == "clip":
             # the detector may have judged by the pre-rollback reference: clip to that median
             judged = finding.evidence.get("ref_grad_norm", math.inf)
-            params["max_norm"] = self.config.clip_factor * min(ref_grad, judged)
+            params["max_norm"] = self._clip * min(ref_grad, judged)
         if new:
             ep.interventions.append(finding.step)
         return Decision(finding.step, finding.anomaly, action, params, finding.evidence, new)
@@ -289,6 +276,8 @@ class Policy:
         A rollback skips the batches drawn since its snapshot only when they may be the cause
         (non-finite or spiking losses); for an LR problem the data is fine and is replayed."""
         rung = min(rung, len(RUNGS) - 1)
+        if ep.rung == 0:  # containment changed no weights: they were good until this burst
+            ep.anchor = ep.burst_start
         if rung > ROLLBACK and not ep.lr_cut:
             # a shortcut went straight to a rollback that kept the LR and it did not hold: a smaller
             # LR is the cheaper untried remedy, so roll back once more with a cut before a re-init

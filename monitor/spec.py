@@ -97,9 +97,11 @@ def render_spec(config: MonitorConfig | None = None) -> str:
         "snapshot only when the data may be the cause (`nan`, `loss_spike`), else they are "
         "replayed. Entering `stop` ends the run as `diverged`.",
         f"7. Healthy snapshots are taken after {cfg.snapshot_every} steps, then every "
-        f"{cfg.snapshot_gap} steps (steps, never seconds), when no episode is open "
-        f"and nothing was found for {cfg.snapshot_every} steps ({cfg.snapshots_kept} kept, plus "
-        "the initial one). A rollback restores the newest taken before the episode start minus "
+        f"{cfg.snapshot_gap} steps (steps, never seconds), when no episode is open or the open one "
+        f"has only contained single steps, no trend finding for {cfg.snapshot_every} steps and no "
+        f"finding at all for {cfg.trend_every} ({cfg.snapshots_kept} kept, plus the initial one). A "
+        "rollback restores the newest taken before the episode's anchor (its start; for an episode "
+        "that had only contained steps, the start of its current burst) minus "
         f"divergence_window={cfg.divergence_window} steps, with the monitor's own windows.",
         f"8. `lr_jump`: an LR > lr_jump_ratio={_num(cfg.lr_jump_ratio)} x its schedule-relative "
         "level of the previous step is cut back by exactly that factor at its own step, before the "

@@ -19,8 +19,8 @@ from sentinel.agent.cli._output import console, emit_json, err_console
 from sentinel.agent.errors import AgentError, BadInput
 
 if TYPE_CHECKING:
-    from sentinel.agent.bench_executor import SandboxExecutor
-    from sentinel.monitor.status import Experience
+    from sentinel.agent.monitoring.bench.sandbox_executor import SandboxExecutor
+    from sentinel.agent.monitoring.status import Experience
 
 app = typer.Typer(help="The in-loop training monitor.", no_args_is_help=True)
 
@@ -61,25 +61,11 @@ def _fmt(value: float) -> str:
 
 
 def _store_rows(store_path: Path, campaign: str | None, n: int) -> list[Experience]:
+    from sentinel.agent.monitoring.status import experience_rows
     from sentinel.agent.store import open_store
-    from sentinel.contract.events import outcome_name
-    from sentinel.monitor.status import Experience
 
-    def number(value: float | None) -> float:
-        return math.nan if value is None else float(value)
-
-    rows = []
-    for record in open_store(store_path).latest_experiences(n, campaign):
-        measured = {k: number(v) for k, v in record.params.items()}
-        outcome = outcome_name(measured.pop("outcome", math.nan)) or "?"
-        reward = measured.pop("reward", math.nan)
-        evidence = {k: number(v) for k, v in record.evidence.items()}
-        rows.append(
-            Experience(
-                record.run_id, record.step, record.anomaly, record.action, outcome, reward, evidence, measured
-            )
-        )
-    return rows
+    records = open_store(store_path).latest_experiences(n, campaign)
+    return experience_rows(((r.run_id, r) for r in records), n)
 
 
 @app.command("status")
@@ -97,7 +83,7 @@ def status(
 ) -> None:
     """List the latest experiences (anomaly, evidence, action, outcome, reward) from the experience
     store the campaigns fill, or from monitor_events.jsonl files given with --events."""
-    from sentinel.monitor.status import latest_experiences, read_events
+    from sentinel.agent.monitoring.status import experience_rows, read_event_files
     from sentinel.sandbox.paths import RUNS_DIR
 
     def fail(message: str) -> None:
@@ -109,12 +95,12 @@ def status(
             fail(f"at most {MAX_EVENT_FILES} --events files")
         if campaign is not None or store is not None:
             fail("--events reads files: it cannot be combined with --campaign or --store")
-        parsed = [read_events(path) for path in events]
-        rows = latest_experiences(parsed, n)
+        parsed = read_event_files(events)
+        rows = experience_rows(((i, e) for i, f in enumerate(parsed) for e in f.events), n)
         notes = [
-            {"file": i, "error": f.error, "rejected_lines": f.rejected_lines, "truncated": f.truncated}
+            {"file": i, "rejected": f.rejection, "notes": list(f.notes)}
             for i, f in enumerate(parsed)
-            if f.error or f.rejected_lines or f.truncated
+            if f.rejection or f.notes
         ]
     else:
         store_path = store or RUNS_DIR / "feedback.db"
@@ -160,9 +146,7 @@ def status(
     for i, path in enumerate(events):
         console.print(f"file {i}: {path}", markup=False, highlight=False)
     for note in notes:
-        what = note["error"] or f"{note['rejected_lines']} rejected line(s)" + (
-            ", truncated" if note["truncated"] else ""
-        )
+        what = f"rejected: {note['rejected']}" if note["rejected"] else "; ".join(note["notes"])
         err_console.print(f"note: file {note['file']}: {what}", markup=False, highlight=False)
     raise typer.Exit(EXIT_OK)
 
@@ -170,7 +154,7 @@ def status(
 def _sandbox_executor(data: Path, isolation: str, timeout: float, launch=None) -> SandboxExecutor:
     """Check the engine and build or find the runtime image once, then pin it for every run, so
     parallel jobs never race to build it and both twins of a pair run the same code."""
-    from sentinel.agent.bench_executor import SandboxExecutor
+    from sentinel.agent.monitoring.bench.sandbox_executor import SandboxExecutor
     from sentinel.sandbox.engine import Engine
     from sentinel.sandbox.errors import EngineUnavailable
     from sentinel.sandbox.images import ensure_runtime_image
@@ -228,14 +212,14 @@ def bench(
     import time
 
     from sentinel.agent.configs.compose import compose
-    from sentinel.monitor.bench import (
+    from sentinel.agent.monitoring.bench import (
         HostSubprocessExecutor,
         SuiteError,
+        format_summary,
         load_suite,
         run_suite,
         write_results,
     )
-    from sentinel.monitor.bench.report import format_summary
     from sentinel.sandbox.paths import CONFIGS_DIR, DATA_DIR, RUNS_DIR
     from sentinel.sandbox.spec import ISOLATIONS
 
@@ -250,7 +234,8 @@ def bench(
         fail("--space and --suite are alternatives: give one")
     try:
         if space is not None:
-            from sentinel.monitor.bench.space import load_space, sample_space
+            from sentinel.agent.monitoring.bench.sampling import sample_space
+            from sentinel.agent.monitoring.bench.space import load_space
 
             spec = sample_space(load_space(space), sample, split, seed, seeds or 3)
         else:
@@ -288,11 +273,15 @@ def bench(
             highlight=False,
         )
 
-    with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
-        result = run_suite(spec, runner, folder, jobs, progress)
+    try:
+        with mapped_errors():  # the engine or the pinned image vanishing mid-bench is exit 3
+            result = run_suite(spec, runner, folder, jobs, progress)
+    finally:
+        if isinstance(runner, HostSubprocessExecutor):
+            runner.close()
     write_results(result, folder)
     if space is not None:
-        from sentinel.monitor.bench.space import suite_yaml
+        from sentinel.agent.monitoring.bench.sampling import suite_yaml
 
         (folder / "suite.yaml").write_text(suite_yaml(spec), encoding="utf-8")
     from sentinel.agent.dashboard.bench_results import bench_report

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from sentinel.agent.dashboard.bench import BenchCurves, Value, render_bench_page
-from sentinel.monitor.bench import BenchResult, PairResult, format_summary, run_folder
+from sentinel.agent.monitoring.bench import BenchResult, PairResult, format_summary, run_folder
 from sentinel.sandbox.artifacts import read_artifacts
 
 __all__ = ["bench_report"]
@@ -56,7 +56,7 @@ def bench_report(result: BenchResult, out_dir: Path) -> str:
         curves[f"{p.condition.name} seed {p.seed}"] = {
             "monitored": _train_loss(run_folder(out_dir, p.condition.name, p.seed, True)),
             "shadow": _train_loss(run_folder(out_dir, p.condition.name, p.seed, False)),
-            "events": [(float(e["step"]), str(e["action"])) for e in p.decisions],
+            "events": [(float(e.step), e.action) for e in p.decisions],
         }
     return render_bench_page(
         [_row(p) for p in result.pairs],

@@ -112,11 +112,13 @@ class QueriesMixin(StoreBase):
 
     def latest_experiences(self, n: int, campaign_id: str | None = None) -> list[MonitorEventRecord]:
         """The `n` newest monitor experience records over every run (or one campaign's), oldest
-        first: what the in-loop monitor tried, and how it turned out, across campaigns."""
+        first: what the in-loop monitor tried, and how it turned out, across campaigns; with the
+        run-quality reports (action "none": a collapse, a mediocre run), which have no outcome."""
         where, args = ("AND r.campaign_id = ?", (campaign_id,)) if campaign_id is not None else ("", ())
         sql = (
             "SELECT e.*, r.run_id FROM monitor_events e JOIN runs r ON r.id = e.run_pk "
-            f"WHERE e.kind = 'experience' {where} ORDER BY r.id DESC, e.seq DESC LIMIT ?"
+            f"WHERE (e.kind = 'experience' OR e.action = 'none') {where} "
+            "ORDER BY r.id DESC, e.seq DESC LIMIT ?"
         )
         with self._db.read() as conn:
             if campaign_id is not None:

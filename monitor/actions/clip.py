@@ -12,7 +12,10 @@ __all__ = ["ClipAction"]
 class ClipAction(Action):
     name = "clip"
     cost = 0.0
-    summary = "clip the global gradient norm to clip_factor x the healthy median norm"
+    summary = (
+        "clip the global gradient norm to clip_factor x the healthy median norm "
+        "(clip_factor_adaptive x under Adam-like optimizers)"
+    )
 
     def apply(self, ctl: TrainingControl, params: dict[str, float], ctx: ActionContext) -> dict[str, float]:
         max_norm = float(params["max_norm"])

@@ -22,7 +22,7 @@ class RollbackAction(Action):
     name = "rollback"
     cost = 0.3
     summary = (
-        "restore the newest healthy snapshot older than the episode start minus divergence_window "
+        "restore the newest healthy snapshot older than the episode's anchor minus divergence_window "
         "(or the initial one), skip the batches since when the data may be the cause, "
         "LR = the schedule's LR then x min(1, scale now / scale then) x factor"
     )

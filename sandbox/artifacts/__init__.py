@@ -10,10 +10,13 @@ the closed sets of strings and `sentinel.contract.records` for the records it re
     result = read_artifacts(run_dir)           # after the container exited
     if not result.accepted: status = "artifact_rejected"; reason = result.rejection
 
+    events = read_events_file(path)             # one monitor_events.jsonl, same rules
+
     tail = MetricsTail(artifact_dir)            # while it runs
     for record in tail.poll(): progress.update(record.step)
 """
 
+from sentinel.sandbox.artifacts._events_file import read_events_file
 from sentinel.sandbox.artifacts._limits import (
     CHECKPOINT_FILE,
     DEFAULT_LIMITS,
@@ -40,4 +43,5 @@ __all__ = [
     "copy_artifacts",
     "raise_if_rejected",
     "read_artifacts",
+    "read_events_file",
 ]

@@ -124,7 +124,7 @@ def test_decide_and_before_run_answer_in_the_contract_types(campaign) -> None:
     for p in store.proposals(outcome.campaign_id):
         if isinstance(hook, TerminalApproval):
             break  # its input is spent: asking again would read end-of-input (a pause), tested elsewhere
-        decision = hook.decide(p)
+        decision = hook.decide(p, None)  # no composed config: the hook must still answer
         assert decision is None or (isinstance(decision, Decision) and decision.reviewer)
-        refusal = hook.before_run(p, store.approvals(p.id))
+        refusal = hook.before_run(p, store.approvals(p.id), None)
         assert refusal is None or (isinstance(refusal, str) and refusal)

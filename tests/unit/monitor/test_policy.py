@@ -259,3 +259,40 @@ def test_shortcut_table_names_are_unique_and_point_at_rungs():
 
     assert len({s.name for s in SHORTCUTS}) == len(SHORTCUTS)
     assert all(s.rung in RUNGS and set(s.anomalies) <= set(ANOMALIES) for s in SHORTCUTS)
+
+
+def test_contained_steps_do_not_block_snapshots_and_anchor_a_later_rollback():
+    """NaN steps that were skipped left the weights as they were: snapshots continue once the
+    run has been quiet for a trend period, and a rollback for a later burst goes back to before
+    that burst, not to before the first skipped step."""
+    policy = Policy(CFG)
+    assert _decide(policy, "nan", 51).action == "skip"
+    assert not policy.healthy(64)  # too soon after the finding
+    assert policy.healthy(51 + CFG.trend_every)  # the episode only contained a step
+    assert _decide(policy, "nan", 123).action == "skip"
+    actions = [_decide(policy, "loss_spike", s).action for s in range(154, 154 + CFG.spike_streak)]
+    assert actions[-1] == "rollback" and policy.episode.anchor == 154
+    assert not policy.healthy(400)  # an episode that rolled back blocks snapshots until it closes
+
+
+def test_a_trend_finding_still_blocks_snapshots_for_a_snapshot_period():
+    policy = Policy(CFG)
+    assert _decide(policy, "divergence", 100).action == "lr_cut"
+    policy.tick(100 + CFG.recovery_steps)  # the episode closes
+    assert not policy.healthy(100 + CFG.snapshot_every - 1)
+    assert policy.healthy(100 + CFG.recovery_steps)
+    assert policy.episode is None
+
+
+def test_clips_under_an_adaptive_optimizer_go_to_the_median_itself():
+    policy = Policy(CFG)
+    clip = policy.decide(_f("grad_explosion", 100), 1e-3, 1e-3, 2.0, adaptive=True)
+    assert clip.params["max_norm"] == CFG.clip_factor_adaptive * 2.0
+    assert _decide(Policy(CFG), "grad_explosion", 100).params["max_norm"] == CFG.clip_factor
+
+
+def test_a_first_blow_up_after_a_healthy_warm_up_keeps_the_lr():
+    early = _decide(Policy(CFG), "divergence", 3, above_start=9.0, best_ratio=1.0)
+    assert early.action == "rollback" and early.params["factor"] < 1.0  # the LR is the cause
+    late = _decide(Policy(CFG), "divergence", CFG.warmup_steps + 1, above_start=9.0, best_ratio=0.95)
+    assert late.action == "rollback" and late.params["factor"] == 1.0 and late.params["skip_data"] == 1.0

@@ -16,7 +16,9 @@ Definitions (also in docs/monitor.md):
   median (a rollback that restores the clean trajectory is no harm when a fault happened to
   help the shadow);
 - *invalid baseline*: a clean condition with a shadow that did not complete with a finite
-  loss. Its own pairs are `invalid_baseline` and every condition judged against it is
+  loss, or whose shadows did not learn (median final val loss above `UNTRAINED_RATIO` x the
+  median first train loss: a yardstick that never trained makes "within 10% of clean"
+  meaningless). Its own pairs are `invalid_baseline` and every condition judged against it is
   `unjudgeable`: reported, never counted as failed or resolved (the CLI exits 1);
 - *false positive*: a clean condition's monitored run with at least one intervention;
 - *detection latency*: first intervention step minus the condition's fault step.
@@ -31,13 +33,31 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel.monitor.bench.executor import Executor, RunOutcome, RunRequest
-from sentinel.monitor.bench.suite import Condition, Suite
+from sentinel.agent.monitoring.bench.executor import Executor, RunOutcome, RunRequest
+from sentinel.agent.monitoring.bench.suite import Condition, Suite
+from sentinel.contract.records import MonitorEvent
 
-__all__ = ["STATE_CHANGING", "BenchResult", "PairResult", "run_folder", "run_suite", "score"]
+__all__ = [
+    "STATE_CHANGING",
+    "UNTRAINED_RATIO",
+    "BenchResult",
+    "PairResult",
+    "interventions",
+    "run_folder",
+    "run_suite",
+    "score",
+    "untrained",
+]
 
 # actions that change how training continues (containment acts on one step only)
 STATE_CHANGING = frozenset({"lr_cut", "rollback", "reinit", "lr_restart", "stop"})
+# A clean baseline whose shadows end above this share of their start loss did not train
+UNTRAINED_RATIO = 0.5
+
+
+def interventions(events: tuple[MonitorEvent, ...]) -> list[MonitorEvent]:
+    """The monitor's decisions: intervention lines that act (not experiences, not reports)."""
+    return [e for e in events if e.kind == "intervention" and e.action != "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +71,13 @@ class PairResult:
     harmless: bool | None = None  # None when the shadow failed (no-harm does not apply)
 
     @property
-    def decisions(self) -> list[dict]:
-        return [
-            e
-            for e in self.monitored.events
-            if e.get("kind", "intervention") == "intervention" and e.get("action") != "none"
-        ]
+    def decisions(self) -> list[MonitorEvent]:
+        return interventions(self.monitored.events)
 
     @property
-    def reports(self) -> list[dict]:
+    def reports(self) -> list[MonitorEvent]:
         """Run-quality reports (collapse, mediocre): recorded, never counted as interventions."""
-        return [e for e in self.monitored.events if e.get("action") == "none"]
+        return [e for e in self.monitored.events if e.action == "none"]
 
     @property
     def detected(self) -> bool:
@@ -69,18 +85,18 @@ class PairResult:
 
     @property
     def intervened(self) -> bool:
-        return any(e["action"] in STATE_CHANGING for e in self.decisions)
+        return any(e.action in STATE_CHANGING for e in self.decisions)
 
     @property
     def latency(self) -> float:
         step = self.condition.fault_step
         if step is None or not self.decisions:
             return math.nan
-        return float(self.decisions[0]["step"] - step)
+        return float(self.decisions[0].step - step)
 
     @property
     def first_action(self) -> str:
-        return self.decisions[0]["action"] if self.decisions else "-"
+        return self.decisions[0].action if self.decisions else "-"
 
     @property
     def delta(self) -> float:
@@ -119,11 +135,22 @@ class BenchResult:
             "invalid_baselines": float(
                 len({p.condition.name for p in self.pairs if p.verdict == "invalid_baseline"})
             ),
+            "untrained_baselines": float(
+                len({c for c, shadows in self._invalid().items() if untrained(shadows)})
+            ),
             "unjudgeable_pairs": float(sum(p.verdict == "unjudgeable" for p in self.pairs)),
             "reports": float(sum(len(p.reports) for p in self.pairs)),
             "run_seconds": sum(p.monitored.seconds + p.shadow.seconds for p in self.pairs),
             "wall_seconds": self.wall_seconds,
         }
+
+    def _invalid(self) -> dict[str, list[RunOutcome]]:
+        """The shadows of each invalid baseline, by condition name."""
+        found: dict[str, list[RunOutcome]] = {}
+        for p in self.pairs:
+            if p.verdict == "invalid_baseline":
+                found.setdefault(p.condition.name, []).append(p.shadow)
+        return found
 
 
 def _rate(hits: int, total: int) -> float:
@@ -191,6 +218,8 @@ def score(suite: Suite, pairs: list[PairResult]) -> list[PairResult]:
                 invalid.add(condition.name)  # a poisoned yardstick judges nothing
             finite = [r.final_loss for r in shadows if math.isfinite(r.final_loss)]
             medians[condition.name] = statistics.median(finite) if finite else math.nan
+            if untrained(shadows):
+                invalid.add(condition.name)
     scored = []
     for p in pairs:
         base = p.condition.baseline or p.condition.name
@@ -211,6 +240,16 @@ def score(suite: Suite, pairs: list[PairResult]) -> list[PairResult]:
             harmless = _fine(p.monitored, (1 + suite.harm_tolerance) * bar)
         scored.append(PairResult(p.condition, p.seed, p.monitored, p.shadow, median, verdict, harmless))
     return scored
+
+
+def untrained(shadows: list[RunOutcome]) -> bool:
+    """The clean shadows did not learn: median final val loss > UNTRAINED_RATIO x the median
+    first train loss (unknown start losses, as from a canned executor, never judge)."""
+    finals = [r.final_loss for r in shadows if math.isfinite(r.final_loss)]
+    starts = [r.start_loss for r in shadows if math.isfinite(r.start_loss)]
+    if not finals or not starts:
+        return False
+    return statistics.median(finals) > UNTRAINED_RATIO * statistics.median(starts)
 
 
 def _fine(run: RunOutcome, limit: float) -> bool:

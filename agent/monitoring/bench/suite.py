@@ -8,7 +8,6 @@ given explicitly for bad initial conditions such as a too-high LR, where it is 1
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from sentinel.agent.monitoring.bench import _fields
+from sentinel.agent.monitoring.bench._fields import SuiteError
 from sentinel.contract.params import ConfigInvalid, check_faults
 from sentinel.contract.registry import FAULTS
 
@@ -25,13 +26,8 @@ FAULT_KINDS = {kind: frozenset(params) for kind, params in FAULTS.items()}  # th
 MAX_SUITE_BYTES = 256 * 1024
 MAX_CONDITIONS = 200
 MAX_SEEDS = 100
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _SUITE_KEYS = {"name", "description", "tolerance", "harm_tolerance", "conditions"}
 _CONDITION_KEYS = {"name", "experiment", "overrides", "faults", "seeds", "baseline", "fault_step", "note"}
-
-
-class SuiteError(ValueError):
-    """The suite file is malformed; the message names the condition and the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,21 +78,13 @@ class Suite:
 
 
 def load_suite(path: Path) -> Suite:
-    with Path(path).open("rb") as fh:
-        data = fh.read(MAX_SUITE_BYTES + 1)
-    if len(data) > MAX_SUITE_BYTES:
-        raise SuiteError(f"{path}: larger than {MAX_SUITE_BYTES} bytes")
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        raise SuiteError(f"{path}: not valid YAML ({type(err).__name__})") from None
-    return parse_suite(raw)
+    return parse_suite(_fields.read_yaml(path, MAX_SUITE_BYTES))
 
 
 def parse_suite(raw: Any) -> Suite:
     if not isinstance(raw, Mapping):
         raise SuiteError("a suite must be a mapping with `conditions:`")
-    _known(raw, _SUITE_KEYS, "suite")
+    _fields.known(raw, _SUITE_KEYS, "suite")
     conditions = raw.get("conditions")
     if not isinstance(conditions, list) or not 1 <= len(conditions) <= MAX_CONDITIONS:
         raise SuiteError(f"suite: `conditions` must be a list of 1..{MAX_CONDITIONS} conditions")
@@ -111,10 +99,10 @@ def parse_suite(raw: Any) -> Suite:
                 f"condition {c.name!r}: baseline {c.baseline!r} is not a clean condition of this suite"
             )
     suite = Suite(
-        name=_text(raw.get("name", "suite"), "suite.name"),
+        name=_fields.name(raw.get("name", "suite"), "suite.name"),
         description=str(raw.get("description", ""))[:500],
-        tolerance=_fraction(raw.get("tolerance", 0.10), "suite.tolerance"),
-        harm_tolerance=_fraction(raw.get("harm_tolerance", 0.05), "suite.harm_tolerance"),
+        tolerance=_fields.fraction(raw.get("tolerance", 0.10), "suite.tolerance"),
+        harm_tolerance=_fields.fraction(raw.get("harm_tolerance", 0.05), "suite.harm_tolerance"),
         conditions=parsed,
     )
     return suite
@@ -124,10 +112,10 @@ def _condition(index: int, raw: Any) -> Condition:
     where = f"condition #{index + 1}"
     if not isinstance(raw, Mapping):
         raise SuiteError(f"{where}: must be a mapping")
-    name = _text(raw.get("name"), f"{where}.name")
+    name = _fields.name(raw.get("name"), f"{where}.name")
     where = f"condition {name!r}"
-    _known(raw, _CONDITION_KEYS, where)
-    experiment = _text(raw.get("experiment"), f"{where}.experiment")
+    _fields.known(raw, _CONDITION_KEYS, where)
+    experiment = _fields.name(raw.get("experiment"), f"{where}.experiment")
     overrides = raw.get("overrides", [])
     if not isinstance(overrides, list) or not all(
         isinstance(o, str) and 0 < len(o) <= 4096 for o in overrides
@@ -135,7 +123,7 @@ def _condition(index: int, raw: Any) -> Condition:
         raise SuiteError(f"{where}: overrides must be a list of strings such as trainer.lr=0.08")
     if any(o.startswith(("trainer.faults=", "experiment.seed=", "monitor.enabled=")) for o in overrides):
         raise SuiteError(f"{where}: set faults, seeds and the monitor through the condition's own keys")
-    faults = tuple(_fault(where, i, f) for i, f in enumerate(raw.get("faults") or []))
+    faults = tuple(check_fault(where, i, f) for i, f in enumerate(raw.get("faults") or []))
     seeds = raw.get("seeds", [0])
     if (
         not isinstance(seeds, list)
@@ -145,7 +133,7 @@ def _condition(index: int, raw: Any) -> Condition:
         raise SuiteError(f"{where}: seeds must be a list of 1..{MAX_SEEDS} non-negative integers")
     baseline = raw.get("baseline")
     if baseline is not None:
-        baseline = _text(baseline, f"{where}.baseline")
+        baseline = _fields.name(baseline, f"{where}.baseline")
     fault_step = raw.get("fault_step")
     if fault_step is not None and (
         isinstance(fault_step, bool) or not isinstance(fault_step, int) or fault_step < 1
@@ -169,7 +157,7 @@ def _condition(index: int, raw: Any) -> Condition:
     )
 
 
-def _fault(where: str, index: int, raw: Any) -> dict[str, Any]:
+def check_fault(where: str, index: int, raw: Any) -> dict[str, Any]:
     """Fault parameters follow the runtime's own rule (`check_faults`, bounds in the registry),
     so the suite accepts exactly the faults a run accepts; defaults are filled in."""
     if not isinstance(raw, Mapping) or raw.get("kind") not in FAULT_KINDS:
@@ -179,21 +167,3 @@ def _fault(where: str, index: int, raw: Any) -> dict[str, Any]:
     except ConfigInvalid as err:
         raise SuiteError(f"{where}: {err}") from None
     return checked
-
-
-def _known(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise SuiteError(f"{where}: unknown key {unknown[0]!r}")
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise SuiteError(f"{where} must be a short lowercase name, got {value!r}")
-    return value
-
-
-def _fraction(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise SuiteError(f"{where} must be a number in (0, 1), got {value!r}")
-    return float(value)

@@ -12,14 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.agent.bench_executor import BENCH_CAMPAIGN, SandboxExecutor, bench_run_id, outcome_from_launch
 from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest
+from sentinel.agent.monitoring.bench.executor import RunRequest, read_outcome
+from sentinel.agent.monitoring.bench.sandbox_executor import (
+    BENCH_CAMPAIGN,
+    SandboxExecutor,
+    bench_run_id,
+    outcome_from_launch,
+)
 from sentinel.contract.events import decision_event, experience_event
 from sentinel.contract.patterns import RUN_ID
 from sentinel.contract.records import RunArtifacts, RunResult, RunSummary, SummaryPoint
-from sentinel.monitor.bench.executor import RunRequest, read_outcome
 from sentinel.sandbox.artifacts import read_artifacts
 from sentinel.sandbox.errors import BadRunInput, EngineUnavailable, ImageUnavailable
 
@@ -33,9 +38,15 @@ SUMMARY = RunSummary(
 
 
 def _launched(
-    tmp_path: Path, status: str, summary: RunSummary | None = SUMMARY, exit_code: int | None = 0
+    tmp_path: Path,
+    status: str,
+    summary: RunSummary | None = SUMMARY,
+    exit_code: int | None = 0,
+    artifacts: RunArtifacts | None = None,
 ) -> LaunchOutcome:
     rejected = status == "artifact_rejected"
+    if artifacts is None:
+        artifacts = RunArtifacts(rejection="bad") if rejected else RunArtifacts(summary=summary)
     result = RunResult(
         run_id="mb-x-s0-mon-abcdef",
         status=status,
@@ -48,7 +59,7 @@ def _launched(
         seconds=12.0,
         out_dir=tmp_path,
         log_tail="",
-        artifacts=RunArtifacts(rejection="bad") if rejected else RunArtifacts(summary=summary),
+        artifacts=artifacts,
     )
     return LaunchOutcome(result.run_id, status, result.reason, tmp_path, result=result)
 
@@ -66,7 +77,7 @@ def test_host_observed_failures_are_errors_even_with_a_summary(tmp_path, status,
 def test_a_run_that_never_ran_a_container_is_an_error(tmp_path):
     launched = LaunchOutcome("r-1", "rejected_by_validator", "rejected", tmp_path)
     outcome = outcome_from_launch(launched, 0.5)
-    assert (outcome.status, outcome.exit_code, outcome.events) == ("error", None, [])
+    assert (outcome.status, outcome.exit_code, outcome.events) == ("error", None, ())
 
 
 def test_failed_exit_keeps_failed_only_when_a_summary_was_accepted(tmp_path):
@@ -79,7 +90,7 @@ def test_failed_exit_keeps_failed_only_when_a_summary_was_accepted(tmp_path):
 def test_completed_run_reads_losses_from_the_accepted_summary(tmp_path):
     outcome = outcome_from_launch(_launched(tmp_path, "completed"), 12.5)
     assert (outcome.status, outcome.final_loss, outcome.best_loss) == ("completed", 0.07, 0.06)
-    assert outcome.steps == 400 and outcome.events == [] and outcome.exit_code == 0
+    assert outcome.steps == 400 and outcome.events == () and outcome.exit_code == 0
 
 
 def test_nan_loss_in_the_summary_stays_nan(tmp_path):
@@ -89,7 +100,7 @@ def test_nan_loss_in_the_summary_stays_nan(tmp_path):
     assert outcome.status == "diverged" and math.isnan(outcome.final_loss) and math.isnan(outcome.best_loss)
 
 
-def test_events_are_the_same_dicts_the_host_executor_reads(tmp_path):
+def test_both_executors_give_the_same_outcome_from_the_same_reader(tmp_path):
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     decision = decision_event(201, "divergence", {"loss": 9.5}, "rollback", {"factor": 0.1})
@@ -105,11 +116,11 @@ def test_events_are_the_same_dicts_the_host_executor_reads(tmp_path):
     (artifacts / "summary.json").write_text(json.dumps(summary))
     accepted = read_artifacts(artifacts)  # the sandbox's reader, as run_container uses it
     assert accepted.accepted
-    launched = _launched(tmp_path, "completed", accepted.summary)
+    launched = _launched(tmp_path, "completed", artifacts=accepted)
     sandboxed, host = outcome_from_launch(launched, 1.0), read_outcome(artifacts, 0, 1.0)
     assert sandboxed.events == host.events and len(host.events) == 2
-    assert sandboxed.events[0]["action"] == "rollback" and sandboxed.events[0]["step"] == 201
-    for name in ("status", "final_loss", "best_loss", "steps", "rejected_event_lines"):
+    assert sandboxed.events[0].action == "rollback" and sandboxed.events[0].step == 201
+    for name in ("status", "final_loss", "best_loss", "steps", "rejection"):
         assert getattr(sandboxed, name) == getattr(host, name), name
 
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.monitor.bench import SuiteError, load_suite, parse_suite
+from sentinel.agent.monitoring.bench import SuiteError, load_suite, parse_suite
 
-DEFAULT = Path(__file__).resolve().parents[4] / "configs" / "monitor" / "bench_default.yaml"
+DEFAULT = Path(__file__).resolve().parents[5] / "configs" / "monitor" / "bench_default.yaml"
 
 
 def test_default_suite_covers_the_issue_list():

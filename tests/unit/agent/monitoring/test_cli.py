@@ -27,14 +27,30 @@ def test_status_lists_experiences_as_json(tmp_path):
     path = tmp_path / "monitor_events.jsonl"
     decision = decision_event(7, "nan", {"loss_finite": 0.0}, "skip", {})
     lines = [decision, experience_event(decision, "recovered", 1.0, {"steps_after": 96.0})]
-    path.write_text("".join(json.dumps(e) + "\n" for e in lines) + '{"evil": "text"}\n')
+    path.write_text("".join(json.dumps(e) + "\n" for e in lines))
     result = runner.invoke(app, ["status", "--events", str(path), "--json"])
     assert result.exit_code == 0
     out = json.loads(result.stdout)
     assert out["experiences"][0]["outcome"] == "recovered" and out["experiences"][0]["step"] == 7
-    assert out["notes"] == [{"file": 0, "error": None, "rejected_lines": 1, "truncated": False}]
+    assert out["notes"] == []
     table = runner.invoke(app, ["status", "--events", str(path)])
-    assert table.exit_code == 0 and "recovered" in table.stdout and "evil" not in table.stdout
+    assert table.exit_code == 0 and "recovered" in table.stdout
+
+
+def test_status_rejects_a_hostile_file_whole_and_says_so_in_its_own_words(tmp_path):
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    decision = decision_event(7, "nan", {"loss_finite": 0.0}, "skip", {})
+    good.write_text(json.dumps(experience_event(decision, "recovered", 1.0, {})) + "\n")
+    bad.write_text(json.dumps(experience_event(decision, "stopped", 1.0, {})) + '\n{"evil": "text"}\n')
+    result = runner.invoke(app, ["status", "--events", str(good), "--events", str(bad), "--json"])
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert [r["outcome"] for r in out["experiences"]] == ["recovered"]  # nothing of the bad file
+    [note] = out["notes"]
+    assert note["file"] == 1 and "line 2" in note["rejected"] and "evil" not in json.dumps(note)
+    table = runner.invoke(app, ["status", "--events", str(good), "--events", str(bad)])
+    assert table.exit_code == 0 and "evil" not in table.stdout + table.stderr
+    assert "file 1: rejected" in table.stderr
 
 
 def _store_with_experiences(path):
@@ -54,6 +70,7 @@ def _store_with_experiences(path):
         store.record_approval(p.id, "approved", "auto")
         claim = store.claim_next("camp-a")
         events = (
+            MonitorEvent(5, "mediocre", "none", mp({"regress": 1.6}), mp({})),  # a run-quality report
             MonitorEvent(10 + i, anomaly, action, mp({"z": 9.0}), mp({})),
             MonitorEvent(
                 10 + i,
@@ -79,10 +96,13 @@ def test_status_reads_the_experience_store_by_default(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["experiences"]
     assert [(r["source"], r["anomaly"], r["action"], r["outcome"]) for r in rows] == [
+        (run_ids[0], "mediocre", "none", "reported"),
         (run_ids[0], "nan", "skip", "recovered"),
+        (run_ids[1], "mediocre", "none", "reported"),
         (run_ids[1], "loss_spike", "rollback", "persisting"),
-    ]  # experiences only (no intervention lines), oldest first
-    assert rows[1]["reward"] == 0.5 and rows[1]["evidence"] == {"z": 9.0}
+    ]  # experiences and run-quality reports (no intervention lines), oldest first
+    assert rows[3]["reward"] == 0.5 and rows[3]["evidence"] == {"z": 9.0}
+    assert rows[0]["reward"] is None and rows[0]["evidence"] == {"regress": 1.6}
     newest = runner.invoke(app, ["status", "--store", str(tmp_path / "feedback.db"), "--n", "1"])
     assert newest.exit_code == 0 and "rollback" in newest.stdout and "skip" not in newest.stdout
     monkeypatch.setattr("sentinel.sandbox.paths.RUNS_DIR", tmp_path)  # the campaigns' default store
@@ -113,7 +133,7 @@ def test_bench_refuses_bad_input_before_running_anything(tmp_path):
 def test_bench_space_refuses_bad_input_before_running_anything(tmp_path):
     from pathlib import Path
 
-    space = Path(__file__).resolve().parents[3] / "configs" / "monitor" / "space.yaml"
+    space = Path(__file__).resolve().parents[4] / "configs" / "monitor" / "space.yaml"
     out = tmp_path / "out"
     cases = [
         (["--space", str(space), "--split", "train"], "split"),

@@ -10,19 +10,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sentinel.agent.configs.compose import compose
+from sentinel.agent.monitoring.bench.sampling import sample_space, suite_yaml
+from sentinel.agent.monitoring.bench.space import SPLITS, SpaceError, load_space, parse_space, split_of
+from sentinel.agent.monitoring.bench.suite import parse_suite
 from sentinel.contract.params import check_faults
-from sentinel.monitor.bench.space import (
-    SPLITS,
-    SpaceError,
-    load_space,
-    parse_space,
-    sample_space,
-    split_of,
-    suite_yaml,
-)
-from sentinel.monitor.bench.suite import parse_suite
+from sentinel.sandbox.paths import CONFIGS_DIR
 
-SPACE_FILE = Path(__file__).resolve().parents[4] / "configs" / "monitor" / "space.yaml"
+SPACE_FILE = Path(__file__).resolve().parents[5] / "configs" / "monitor" / "space.yaml"
 SPACE = load_space(SPACE_FILE)
 RAW = yaml.safe_load(SPACE_FILE.read_text())
 
@@ -47,6 +42,7 @@ def test_a_sample_is_deterministic_well_formed_and_inside_its_half(n, seed, spli
             assert c.fault_step == min(f["at_step"] for f in c.faults)
         elif not c.clean:
             assert c.fault_step == 1  # a bad starting LR
+        compose(c.experiment, list(c.run_overrides(0, True)), CONFIGS_DIR)  # every run composes
     reparsed = parse_suite(yaml.safe_load(suite_yaml(suite)))  # the written suite reruns the same
     assert reparsed.conditions == suite.conditions
 
@@ -63,7 +59,7 @@ def test_the_halves_never_share_a_setup(seed):
 def test_the_split_is_a_fixed_hash_and_about_half():
     import random
 
-    from sentinel.monitor.bench.space import _draw_setup
+    from sentinel.agent.monitoring.bench.sampling import _draw_setup
 
     rng = random.Random(0)
     setups = [_draw_setup(SPACE, rng) for _ in range(400)]

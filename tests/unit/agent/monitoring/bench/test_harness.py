@@ -4,8 +4,9 @@ import math
 
 import pytest
 
-from sentinel.monitor.bench import RunOutcome, parse_suite, run_suite
-from sentinel.monitor.bench.report import format_summary, write_results
+from sentinel.agent.monitoring.bench import RunOutcome, parse_suite, run_suite
+from sentinel.agent.monitoring.bench.report import format_summary, write_results
+from sentinel.contract.records import MonitorEvent
 
 NAN_AT_50 = [{"kind": "nan_loss", "at_step": 50}]
 NAN_AT_20 = [{"kind": "nan_loss", "at_step": 20}]
@@ -22,15 +23,8 @@ SUITE = parse_suite(
 )
 
 
-def _event(step, action):
-    return {
-        "kind": "intervention",
-        "step": step,
-        "anomaly": "nan",
-        "evidence": {},
-        "action": action,
-        "params": {},
-    }
+def _event(step, action, anomaly="nan"):
+    return MonitorEvent(step, anomaly, action)
 
 
 OK, BAD = "completed", "diverged"
@@ -58,7 +52,7 @@ class CannedExecutor:
     def run(self, request):
         self.requests.append(request)
         status, loss, events = CANNED[(request.condition, request.seed, request.monitored)]
-        return RunOutcome(status, loss, loss, 100, 1.5, events)
+        return RunOutcome(status, loss, loss, 100, 1.5, tuple(events))
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +138,7 @@ def test_a_failed_clean_shadow_makes_an_invalid_baseline_and_unjudgeable_conditi
     class Executor:
         def run(self, request):
             status, loss, events = canned[(request.condition, request.seed, request.monitored)]
-            return RunOutcome(status, loss, loss, 100, 1.0, events)
+            return RunOutcome(status, loss, loss, 100, 1.0, tuple(events))
 
     result = run_suite(suite, Executor(), tmp_path)
     verdicts = {(p.condition.name, p.seed): p.verdict for p in result.pairs}
@@ -160,11 +154,11 @@ def test_a_failed_clean_shadow_makes_an_invalid_baseline_and_unjudgeable_conditi
 
 def test_reports_are_not_interventions(tmp_path):
     suite = parse_suite({"name": "r", "conditions": [{"name": "clean", "experiment": "digits"}]})
-    report = {**_event(90, "none"), "anomaly": "mediocre"}
+    report = _event(90, "none", "mediocre")
 
     class Executor:
         def run(self, request):
-            return RunOutcome(OK, 1.0, 1.0, 100, 1.0, [report] if request.monitored else [])
+            return RunOutcome(OK, 1.0, 1.0, 100, 1.0, (report,) if request.monitored else ())
 
     [pair] = run_suite(suite, Executor(), tmp_path).pairs
     assert not pair.detected and pair.reports == [report]

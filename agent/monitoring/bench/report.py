@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sentinel.monitor.bench.harness import BenchResult, PairResult
+from sentinel.agent.monitoring.bench.harness import BenchResult, PairResult, interventions
 
 __all__ = ["format_summary", "pair_record", "write_results"]
 
@@ -73,12 +73,10 @@ def pair_record(p: PairResult) -> dict[str, Any]:
             "final_loss": _finite(run.final_loss),
             "best_loss": _finite(run.best_loss),
             "steps": run.steps,
+            "start_loss": _finite(run.start_loss),
             "seconds": round(run.seconds, 3),
-            "interventions": sum(
-                e.get("kind", "intervention") == "intervention" and e.get("action") != "none"
-                for e in run.events
-            ),
-            "rejected_event_lines": run.rejected_event_lines,
+            "interventions": len(interventions(run.events)),
+            "rejection": run.rejection,
         }
 
     return {
@@ -98,8 +96,8 @@ def pair_record(p: PairResult) -> dict[str, Any]:
         "intervened": p.intervened,
         "first_action": p.first_action,
         "detection_latency": _finite(p.latency),
-        "actions": [[e["step"], e["anomaly"], e["action"]] for e in p.decisions],
-        "reports": [[e["step"], e["anomaly"]] for e in p.reports],
+        "actions": [[e.step, e.anomaly, e.action] for e in p.decisions],
+        "reports": [[e.step, e.anomaly] for e in p.reports],
     }
 
 
@@ -122,7 +120,8 @@ def format_summary(result: BenchResult) -> str:
             f"no harm: {pct(s['no_harm_rate'])} of {int(s['no_harm_pairs'])} pairs whose shadow was fine",
             f"detection: {int(s['detected_faulty'])}/{int(s['faulty_pairs'])} faulty pairs; latency median "
             f"{_num(s['median_detection_latency'], 3)} steps, max {_num(s['max_detection_latency'], 3)}",
-            f"baselines: {int(s['invalid_baselines'])} invalid (a clean shadow failed); "
+            f"baselines: {int(s['invalid_baselines'])} invalid (a clean shadow failed, or "
+            f"{int(s['untrained_baselines'])} whose shadows did not train); "
             f"{int(s['unjudgeable_pairs'])} pairs unjudgeable; {int(s['reports'])} run-quality reports",
             f"time: {s['run_seconds']:.0f} s of runs, {s['wall_seconds']:.0f} s wall",
         ]

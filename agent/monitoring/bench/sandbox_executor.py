@@ -1,8 +1,7 @@
 """The monitor benchmark's default executor: every twin runs in the hardened container.
 
 `sentinel monitor bench` measures the monitor where campaign runs use it: same image, isolation,
-limits and artifact reader, through `launch_run`. It lives in agent/ because it drives the
-sandbox; monitor/bench stays free of host and Docker code and only sees the `Executor` protocol.
+limits and artifact reader, through `launch_run`; the harness only sees the `Executor` protocol.
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ from pathlib import Path
 from sentinel.agent.configs import ResolvedConfig
 from sentinel.agent.errors import AgentError, BadInput
 from sentinel.agent.launch import LaunchOutcome, LaunchRequest, launch_run, resolve_request
+from sentinel.agent.monitoring.bench.executor import RunOutcome, RunRequest, outcome_of
 from sentinel.contract.patterns import RUN_ID
-from sentinel.contract.records import SummaryPoint
-from sentinel.monitor.bench.executor import RUN_STATUSES, RunOutcome, RunRequest
-from sentinel.monitor.status import read_events
-from sentinel.sandbox.artifacts import EVENTS_FILE
+from sentinel.contract.records import RunArtifacts
 from sentinel.sandbox.errors import DataUnavailable, EngineUnavailable, ImageUnavailable, SandboxError
 from sentinel.sandbox.spec import ISOLATIONS
 
@@ -107,33 +104,13 @@ def bench_run_id(request: RunRequest) -> str:
 def outcome_from_launch(launched: LaunchOutcome, seconds: float) -> RunOutcome:
     """The bench's view of a sandboxed run. Status comes from what the host observed: timeout,
     oom, killed, artifact_rejected or a run that never started are `error`, as is an exit that
-    left no summary. Losses come from the summary the sandbox's hostile reader accepted; events
-    are re-read from the copied monitor_events.jsonl with the host executor's own reader, so
-    the harness gets exactly the same dicts from either executor."""
+    left no summary. Losses and events are the records the sandbox's hostile reader accepted
+    when the launch copied the artifacts back: nothing is read twice."""
     result = launched.result
     artifacts = getattr(result, "artifacts", None)
-    summary = getattr(artifacts, "summary", None)
-    exit_code = getattr(result, "exit_code", None)
-    events = read_events(launched.out_dir / "artifacts" / EVENTS_FILE)
-    if launched.status not in RUN_STATUSES or summary is None:
-        return RunOutcome(
-            "error", math.nan, math.nan, 0, seconds, events.events, events.rejected_lines, exit_code
-        )
-    return RunOutcome(
-        launched.status,
-        _val_loss(summary.final),
-        _val_loss(summary.best),
-        summary.steps,
-        seconds,
-        events.events,
-        events.rejected_lines,
-        exit_code,
-    )
-
-
-def _val_loss(point: SummaryPoint | None) -> float:
-    value = point.values.get("val/loss", math.nan) if point is not None else math.nan
-    return float(value) if math.isfinite(value) else math.nan
+    if not isinstance(artifacts, RunArtifacts):
+        artifacts = RunArtifacts()
+    return outcome_of(launched.status, artifacts, getattr(result, "exit_code", None), seconds)
 
 
 def _record_failed_start(out_dir: Path, run_id: str, reason: str) -> None:
