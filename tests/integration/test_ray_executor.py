@@ -301,7 +301,7 @@ def test_a_run_on_the_worker_node_streams_its_progress_to_the_head_while_it_runs
         run_id = f"{campaign}-{index}-{secrets.token_hex(3)}"
         request = LaunchRequest(
             experiment="digits",
-            overrides=("trainer.epochs=4",),
+            overrides=("trainer.epochs=4", "trainer.batch_size=4"),  # many steps: lines arrive mid-run
             timeout_s=300,
             memory="1g",
             out_dir=tmp_path / run_id,
