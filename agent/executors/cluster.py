@@ -56,13 +56,23 @@ def start_node(
     address: str | None, *, ip: str = "127.0.0.1", cpus: int = 1, slots: int = 1, port: int = 6379
 ) -> str:
     """Start a node once doctor is green; returns `ray start`'s own output. EngineUnavailable
-    (exit 3) when the doctor is not green: the node would take runs it cannot run."""
+    (exit 3) when the doctor is not green: the node would take runs it cannot run.
+
+    What runs of an earlier life of this node left (a node stopped with plain `ray stop` kills
+    its Ray workers before they can clean up) is reaped first: their owners are dead."""
+    from sentinel.agent.executors.node import _clean_stale, node_root
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.run import reap_orphans
+
     command = node_command(address, ip=ip, cpus=cpus, slots=slots, port=port)
     ok, failed = doctor_green()
     if not ok:
         raise EngineUnavailable(
             f"`sentinel doctor` is not green here ({failed})", "run `sentinel doctor --fix`"
         )
+    reap_orphans(Engine())
+    if node_root().is_dir():
+        _clean_stale(node_root())
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     if done.returncode != 0:
         raise EngineUnavailable(
@@ -74,6 +84,7 @@ def start_node(
 def reap_node(wait_s: float = 30.0) -> list[str]:
     """After `ray stop`: wait (up to `wait_s`) until no container here is owned by a live Ray
     worker, then run the sandbox's reaper, so no container, run image or volume outlives it."""
+    from sentinel.agent.executors.node import _clean_stale, node_root
     from sentinel.sandbox.engine import RUN_LABEL, Engine
     from sentinel.sandbox.run import OWNER_LABEL, reap_orphans
 
@@ -84,7 +95,10 @@ def reap_node(wait_s: float = 30.0) -> list[str]:
         if not any(_is_ray_worker((labels or {}).get(OWNER_LABEL, "")) for labels in owners):
             break
         time.sleep(0.5)
-    return reap_orphans(engine)
+    reaped = reap_orphans(engine)
+    if node_root().is_dir():
+        _clean_stale(node_root())  # the node folders of runs whose Ray worker is gone
+    return reaped
 
 
 def _is_ray_worker(owner: str) -> bool:

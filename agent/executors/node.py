@@ -5,7 +5,9 @@ runtime image for the node's sources exists (`ensure_runtime_image`: built from 
 so the same content hash) and refuses the run when that hash, or the config the node composes
 from the request, differs from the head's. It then calls the local hardened runner
 (`launch_run`: reaper, per-run layer built here, network-less container, trusted evaluation) into
-a node-local folder, packs the outcome and files for the head, and removes the folder.
+a node-local folder, packs the outcome and files for the head, and removes the folder. The
+first run of each worker process also starts its janitor (`_janitor.py`), which cleans up after
+the worker if Ray kills it mid-run (`ray stop` on the node).
 Generated code only ever runs inside the containers, as on a single machine.
 """
 
@@ -23,12 +25,14 @@ from typing import Any
 
 from sentinel.agent.errors import BadInput
 from sentinel.agent.executors._base import NodeRefused
+from sentinel.agent.executors._progress import ProgressSender
 from sentinel.agent.executors._transfer import NodeReport, pack_run
 
 __all__ = ["node_root", "run_on_node"]
 
 _images: dict[str, str] = {}  # head tag -> this node's tag, checked once per worker process
 _images_lock = threading.Lock()
+_janitor_started = False  # one janitor per worker process (see _janitor.py)
 
 
 def node_root() -> Path:
@@ -68,15 +72,27 @@ def _check_image(head_tag: str) -> str:
 
 
 def _clean_stale(root: Path) -> None:
-    """Remove run folders left by a worker that died mid-run (its owner pid is gone)."""
+    """Remove run folders left by a worker that died mid-run (its owner is gone)."""
+    from sentinel.sandbox.process import token_alive
+
     for owner in root.glob("*/.owner"):
         try:
-            pid = int(owner.read_text().strip() or "0")
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            token = owner.read_text().strip()
+        except OSError:
+            continue  # removed meanwhile by its own worker
+        if token.partition(":")[0].isdigit() and not token_alive(token):  # empty: being written
             shutil.rmtree(owner.parent, ignore_errors=True)
-        except (OSError, ValueError):
-            continue
+
+
+def _ensure_janitor(root: Path) -> None:
+    """This worker's janitor: if Ray kills the worker mid-run, the run's leftovers go at once."""
+    global _janitor_started
+    with _images_lock:
+        if not _janitor_started:
+            from sentinel.agent.executors._janitor import start_janitor
+
+            start_janitor(root)
+            _janitor_started = True
 
 
 MAX_GENERATED_FILES, MAX_GENERATED_BYTES = 2000, 16 * 1024 * 1024
@@ -116,16 +132,23 @@ def run_on_node(
     head_tag: str,
     config_sha256: str,
     generated: dict[str, bytes] | None = None,
+    progress: Any | None = None,
 ) -> NodeReport:
-    """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body)."""
-    from sentinel.agent.launch import launch_run, resolve_request
+    """Run one prepared `LaunchRequest` here and return its bounded report (a Ray task body).
 
+    `progress` is the head's `ProgressChannel` actor, or None: while the container runs, its
+    metrics lines are pushed there (`ProgressSender`) for the head's `on_progress`."""
+    from sentinel.agent.launch import launch_run, resolve_request
+    from sentinel.sandbox.process import owner_token
+
+    task_started = time.time()  # wall clock: the head lines runs of all nodes up (bench_executor)
     runtime_tag = _check_image(head_tag)
     root = node_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     _clean_stale(root)
+    _ensure_janitor(root)
     work = Path(tempfile.mkdtemp(prefix=f"{request.run_id}-", dir=root))
-    (work / ".owner").write_text(str(os.getpid()))
+    (work / ".owner").write_text(owner_token())
     try:
         generated_root = None
         if generated:
@@ -153,8 +176,14 @@ def run_on_node(
                 f"the config this node composes for run {request.run_id} differs from the head's"
             )
         started = time.monotonic()
-        outcome = launch_run(resolved, local)
-        node = {**_node_identity(), "launch_s": f"{time.monotonic() - started:.3f}"}
+        sender = ProgressSender(progress, request.run_id) if progress is not None else None
+        outcome = launch_run(resolved, local, sender)
+        node = {
+            **_node_identity(),
+            "launch_s": f"{time.monotonic() - started:.3f}",
+            "task_started_at": f"{task_started:.3f}",
+            "task_ended_at": f"{time.time():.3f}",
+        }
         return pack_run(outcome, node)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -32,6 +32,9 @@ DOCKER_RESOURCE = "sentinel_docker"  # advertised only by nodes whose `sentinel 
 ADDRESS = re.compile(r"(auto|[A-Za-z0-9.-]{1,253}:[0-9]{1,5})")
 NAMESPACE = "sentinel"
 LOOPBACK = ("127.0.0.1", "localhost")
+FOLLOW_S = 0.5  # how often the head collects a run's streamed progress
+OPEN_TIMEOUT_S = 30.0
+CANCEL_WAIT_S = 120.0  # a cancelled run's node removes its container, image and volume first
 
 
 def check_address(address: str | None) -> str:
@@ -90,6 +93,7 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._connected = False
         self._head_tags: dict[str | None, str] = {}
+        self._channel: Any = None  # the ProgressChannel actor, made on the first followed run
 
     def connect(self) -> None:
         import ray
@@ -141,14 +145,38 @@ class RayExecutor(Executor):
             self._head_tags[pinned] = pinned or current_runtime_tag()
         return self._head_tags[pinned]
 
+    def _progress_channel(self) -> Any:
+        """The campaign's progress channel: one actor on the head's own node, holding no CPU."""
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        from sentinel.agent.executors._progress import ProgressChannel
+
+        with self._lock:
+            if self._channel is None:
+                here = ray.get_runtime_context().get_node_id()
+                self._channel = (
+                    ray.remote(ProgressChannel)
+                    .options(
+                        num_cpus=0,
+                        max_restarts=0,
+                        scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True),
+                    )
+                    .remote()
+                )
+            return self._channel
+
     def launch(
         self, resolved: ResolvedConfig, request: LaunchRequest, on_progress: OnProgress | None = None
     ) -> LaunchOutcome:
-        """Run `request` on a node and store its files here; `on_progress` is not called (no live
-        metrics cross the cluster; the run's record arrives whole at its end)."""
+        """Run `resolved` as `request` says on a node and store its files here. `on_progress` is
+        called from this thread, as the local executor does, with a mirror of the run's
+        metrics.jsonl that the node streams while it runs (`_progress`); the run's record
+        arrives whole at its end."""
         import ray
         import ray.exceptions as rex
 
+        from sentinel.agent.executors._progress import LIVE_DIR, ProgressMirror
         from sentinel.agent.executors._transfer import receive
         from sentinel.agent.executors.node import generated_tree, run_on_node
         from sentinel.agent.launch import _read_model_file, new_run_id
@@ -172,28 +200,52 @@ class RayExecutor(Executor):
             name=f"sentinel-run:{run_id}",
         )
         _check_fits(request.cpus, parse_size(request.memory))
-        started = time.monotonic()
+        channel, mirror = None, None
+        if on_progress is not None:
+            channel = self._progress_channel()
+            mirror = ProgressMirror(out_dir / LIVE_DIR, resolved.config, on_progress)
+            try:
+                opened = ray.get(channel.open.remote(run_id), timeout=OPEN_TIMEOUT_S)
+            except (rex.RayError, TimeoutError):
+                opened = False
+            if not opened:  # no channel (or it follows enough runs): this run shows at its end
+                channel, mirror = None, None
+        started, submitted_at = time.monotonic(), time.time()
         ref = task.remote(
             replace(request, run_id=run_id),
             model_source,
             self._head_tag(request.runtime_image),
             resolved.sha256,
             generated,
+            channel,
         )
         try:
+            if mirror is not None:
+                _follow(ref, channel, run_id, mirror)
             report = ray.get(ref)
         except rex.RayTaskError as err:  # the node's own exception (BadInput, SandboxError, NodeRefused)
             raise (err.cause if isinstance(err.cause, Exception) else err.as_instanceof_cause()) from None
         except (rex.NodeDiedError, rex.WorkerCrashedError, rex.ObjectLostError, rex.OwnerDiedError) as err:
             raise RunLost(f"the node running {run_id} went away mid-run ({type(err).__name__})") from None
+        finally:
+            if mirror is not None:
+                channel.close.remote(run_id)
+                mirror.close()
         round_trip = time.monotonic() - started
-        launch_s = float(report.node.get("launch_s", "nan"))
+        launch_s = _seconds(report.node.get("launch_s"))
         executor: dict[str, Any] = {
             "name": self.name,
             **report.node,
             "launch_s": launch_s,  # launch_run on the node
+            # Wall clocks (epoch seconds): when the head submitted and got the result, and when
+            # the task ran on its node; a bench lines up the runs of a campaign with them.
+            "submitted_at": round(submitted_at, 3),
+            "received_at": round(time.time(), 3),
+            "task_started_at": _seconds(report.node.get("task_started_at")),
+            "task_ended_at": _seconds(report.node.get("task_ended_at")),
             "round_trip_s": round(round_trip, 3),  # submit to result, seen from the head
-            "overhead_s": round(round_trip - launch_s, 3),  # what Ray and the transfer added
+            # what Ray and the transfer added
+            "overhead_s": round(round_trip - launch_s, 3) if launch_s is not None else None,
         }
         return receive(report, out_dir, executor)
 
@@ -203,5 +255,45 @@ class RayExecutor(Executor):
         if self._connected:
             sys.stdout.flush()
             sys.stderr.flush()
+            if self._channel is not None:
+                ray.kill(self._channel)
+                self._channel = None
             ray.shutdown()
             self._connected = False
+
+
+def _seconds(value: object) -> float | None:
+    """A number of seconds from a node's report; None when it is not one."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 1e11 else None
+
+
+def _follow(ref: Any, channel: Any, run_id: str, mirror: Any) -> None:
+    """Until the run's task ends: every FOLLOW_S, hand what its node streamed to the mirror.
+
+    Each run's own launching thread follows it (no shared polling loop to wait behind). A channel
+    that stops answering ends the following only; the task's result is awaited as before. When
+    the caller's `on_progress` raises, the task is cancelled (a KeyboardInterrupt in the task, so
+    `launch_run`'s own cleanup runs on the node) and the error propagates, as it does locally."""
+    import ray
+
+    following = True
+    while True:
+        ready, _ = ray.wait([ref], timeout=FOLLOW_S)
+        if following:
+            try:
+                batch = ray.get(channel.drain.remote(run_id), timeout=OPEN_TIMEOUT_S)
+            except Exception:
+                following = False
+            else:
+                try:
+                    mirror.accept(batch)
+                except BaseException:
+                    ray.cancel(ref)
+                    ray.wait([ref], timeout=CANCEL_WAIT_S)  # the node's cleanup, before raising
+                    raise
+        if ready:
+            return

@@ -260,3 +260,249 @@ def test_a_head_killed_with_9_resumes_on_the_cluster(cluster, engine, runtime_im
     completed = _store(runs).runs(campaign_id, statuses=("completed",))
     assert len(completed) == 3 and len({r.proposal.id for r in completed}) == 3, "nothing ran twice"
     _assert_nothing_left(engine, campaign_id)
+
+
+def test_a_run_on_the_worker_node_streams_its_progress_to_the_head_while_it_runs(
+    cluster, engine, runtime_image, data_dir, tmp_path
+):
+    """Two runs at once (one per node): the worker node's run calls `on_progress` on the head,
+    from the launching thread, with metrics lines that arrive while its container still runs."""
+    import secrets
+
+    from sentinel.agent.executors.ray_cluster import RayExecutor
+    from sentinel.agent.launch import LaunchRequest, resolve_request
+    from sentinel.sandbox.artifacts import MetricsTail, read_artifacts
+    from sentinel.sandbox.engine import RUN_LABEL
+
+    made, worker = cluster
+    campaign = "raytest-progress"
+    calls: dict[str, list[tuple[int, list]]] = {}
+    live_while_running: set[str] = set()
+
+    def follower(run_id: str):
+        tails: dict[Path, MetricsTail] = {}
+
+        def on_progress(folder: Path, config: dict) -> None:
+            assert folder.name == ".live" and folder.parent.name == run_id
+            tail = tails.setdefault(folder, MetricsTail(folder))
+            records = list(tail.poll())
+            calls.setdefault(run_id, []).append((threading.get_ident(), records))
+            if records and run_id not in live_while_running:
+                for container_id in engine.containers_with_label(f"{RUN_LABEL}={run_id}"):
+                    labels = engine.container_labels(container_id) or {}
+                    if "io.sentinel.stage" not in labels and engine.state(container_id).running:
+                        live_while_running.add(run_id)  # the training container is still running
+
+        return on_progress
+
+    outcomes: dict[str, tuple[int, object]] = {}
+
+    def launch(executor: RayExecutor, index: int) -> None:
+        run_id = f"{campaign}-{index}-{secrets.token_hex(3)}"
+        request = LaunchRequest(
+            experiment="digits",
+            overrides=("trainer.epochs=4", "trainer.batch_size=4"),  # many steps: lines arrive mid-run
+            timeout_s=300,
+            memory="1g",
+            out_dir=tmp_path / run_id,
+            campaign=campaign,
+            run_id=run_id,
+            runtime_image=runtime_image,
+        )
+        outcomes[run_id] = (
+            threading.get_ident(),
+            executor.launch(resolve_request(request), request, follower(run_id)),
+        )
+
+    with RayExecutor(made.address) as executor:
+        threads = [threading.Thread(target=launch, args=(executor, i)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=900)
+    assert len(outcomes) == 2, "a launch did not return"
+    on_worker = []
+    for run_id, (thread_id, outcome) in outcomes.items():
+        assert outcome.status == "completed", outcome.reason
+        record = json.loads((outcome.out_dir / "run.json").read_text())
+        if record["executor"]["node_id"] == worker.node_id:
+            on_worker.append(run_id)
+        assert not (outcome.out_dir / ".live").exists(), "the mirror outlived its run"
+        assert {ident for ident, _ in calls[run_id]} == {thread_id}, "called from the launching thread"
+        streamed = [(r.step, r.epoch, r.split) for _, records in calls[run_id] for r in records]
+        final = [(r.step, r.epoch, r.split) for r in read_artifacts(outcome.out_dir / "artifacts").metrics]
+        assert streamed and streamed == final[: len(streamed)], "what streamed is the run's own lines"
+        assert any(split == "val" for _, _, split in streamed)
+    assert len(on_worker) == 1, "one run must have run on the worker node"
+    assert on_worker[0] in live_while_running, "progress of the worker's run arrived before it ended"
+    _assert_nothing_left(engine, campaign)
+
+
+@pytest.fixture
+def process_cluster(tmp_path_factory, monkeypatch):
+    """A head (in this process) and a worker node that is its own process tree (`ray start
+    --block` in a new session, its own temp dir), as a second machine's node would be."""
+    import shutil
+    import tempfile
+
+    from _ray_nodes import start_process_node, stop_like_ray_stop, wait_for_live_nodes
+    from ray.cluster_utils import Cluster
+
+    from sentinel.sandbox.engine import Engine
+    from sentinel.sandbox.run import reap_orphans
+
+    node_dir = tmp_path_factory.mktemp("node")
+    monkeypatch.setenv("SENTINEL_NODE_DIR", str(node_dir))
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    temp_dir = Path(tempfile.mkdtemp(prefix="rw", dir="/tmp"))  # short: Ray's socket paths are capped
+    made = Cluster(
+        initialize_head=True, connect=False, head_node_args={**NODE_ARGS, "include_dashboard": False}
+    )
+    node = None
+    try:
+        node = start_process_node(made.address, temp_dir, tmp_path_factory.mktemp("log") / "node.log")
+        live = wait_for_live_nodes(made, 2)
+        yield made, node, next(n for n in live if n != made.head_node.node_id), node_dir
+    finally:
+        if node is not None and node.poll() is None:
+            stop_like_ray_stop(node, grace_s=3.0)
+        made.shutdown()
+        reap_orphans(Engine())
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _owners(engine, pids) -> dict[int, str]:
+    """Owner pid -> run id of the run containers owned by one of `pids`."""
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.run import OWNER_LABEL
+
+    owners = {}
+    for container_id in engine.containers_with_label(RUN_LABEL):
+        labels = engine.container_labels(container_id) or {}
+        if labels.get(OWNER_LABEL, "").isdigit() and int(labels[OWNER_LABEL]) in pids:
+            owners[int(labels[OWNER_LABEL])] = labels[RUN_LABEL]
+    return owners
+
+
+def _janitors_of(workers: set[int]) -> list[int]:
+    """Pids of the janitor processes watching one of `workers` (their command line names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        named = len(args) > 3 and args[2] == b"sentinel.agent.executors._janitor" and args[3].isdigit()
+        if named and int(args[3]) in workers:
+            found.append(int(entry.name))
+    return found
+
+
+def _runs_owned_by(engine, pids) -> set[str]:
+    """Run ids of the training containers whose owner (the Ray worker that launched them) is one
+    of `pids`."""
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.run import OWNER_LABEL
+
+    owned = set()
+    for container_id in engine.containers_with_label(RUN_LABEL):
+        labels = engine.container_labels(container_id) or {}
+        if labels.get(OWNER_LABEL, "").isdigit() and int(labels[OWNER_LABEL]) in pids:
+            owned.add(labels[RUN_LABEL])
+    return owned
+
+
+def test_a_worker_node_stopped_like_ray_stop_mid_run_is_lost_retried_and_leaves_nothing(
+    process_cluster, engine, runtime_image, data_dir, tmp_path
+):
+    from _ray_nodes import node_processes, stop_like_ray_stop
+
+    from sentinel.sandbox.run import _owner_file
+
+    made, node, worker_id, node_dir = process_cluster
+    runs = tmp_path / "runs"
+    result: dict = {}
+    args = ("--executor", "ray", "--ray-address", made.address, "--parallel", "2")
+    driver = threading.Thread(target=lambda: result.update(_campaign(runs, _goal(tmp_path, 2), *args)))
+    driver.start()
+    deadline = time.monotonic() + 600
+    while not _two_runs_in_containers(engine, runs):
+        assert time.monotonic() < deadline and driver.is_alive(), "the runs never started on both nodes"
+        time.sleep(0.5)
+    time.sleep(2.0)
+    owners = _owners(engine, set(node_processes(node)))
+    (stopped_run,) = set(owners.values())  # the run on the worker node
+    janitors = _janitors_of(set(owners))
+    assert janitors, "the worker that runs it has a janitor outside Ray's process tree"
+    ended = stop_like_ray_stop(node)
+    left_at_stop = _runs_owned_by(engine, set(ended["sigterm"] + ended["sigkill"]))
+    print(
+        f"node stopped: {len(ended['sigterm'])} on SIGTERM, {len(ended['sigkill'])} on SIGKILL; "
+        f"containers of the stopped run left when its node was gone: {sorted(left_at_stop)}"
+    )
+    deadline = time.monotonic() + 120
+    while any(Path(f"/proc/{pid}").exists() for pid in janitors) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in janitors), "the janitor did not finish"
+    assert not _runs_owned_by(engine, set(owners)), "the janitor left the stopped run's containers"
+    driver.join(timeout=1200)
+    assert result, "the campaign did not finish"
+    assert result["state"] == "finished" and result["runs"] == 2
+    store = _store(runs)
+    campaign_id = result["campaign_id"]
+    every = store.runs(campaign_id)
+    lost = [r for r in every if r.status == "lost"]
+    completed = [r for r in every if r.status == "completed"]
+    assert [r.run_id for r in lost] == [stopped_run] and lost[0].attempt == 1
+    assert len(completed) == 2 and len({r.proposal.id for r in completed}) == 2, "completed exactly once"
+    retry = next(r for r in completed if r.proposal.id == lost[0].proposal.id)
+    assert retry.attempt == 2
+    record = json.loads((Path(retry.out_dir) / "run.json").read_text())
+    assert record["executor"]["node_id"] == made.head_node.node_id != worker_id  # the live node
+    _assert_nothing_left(engine, campaign_id)
+    assert not _owner_file(stopped_run).exists(), "the stopped run's volume owner file is left"
+    assert not list(node_dir.glob(f"{stopped_run}-*")), "the stopped run's node folder is left"
+
+
+def test_an_on_progress_that_raises_cancels_the_run_and_its_node_cleans_up(
+    cluster, engine, runtime_image, data_dir, tmp_path
+):
+    """The caller's view failing ends the run as it does locally: the error reaches the caller,
+    the task is cancelled, and the node's own cleanup (not the reaper: its worker is alive)
+    removes the container, the image and the volume."""
+    from sentinel.agent.executors.ray_cluster import RayExecutor
+    from sentinel.agent.launch import LaunchRequest, resolve_request
+    from sentinel.sandbox.engine import RUN_LABEL
+    from sentinel.sandbox.images import RUN_REPO
+    from sentinel.sandbox.volume import leftover_volumes
+
+    made, _ = cluster
+    run_id = "raytest-cancel-0"
+
+    def broken_view(folder: Path, config: dict) -> None:
+        raise RuntimeError("the live view broke")
+
+    request = LaunchRequest(
+        experiment="digits",
+        overrides=("trainer.epochs=20",),
+        timeout_s=300,
+        memory="1g",
+        out_dir=tmp_path / run_id,
+        campaign="raytest-cancel",
+        run_id=run_id,
+        runtime_image=runtime_image,
+    )
+    with RayExecutor(made.address) as executor, pytest.raises(RuntimeError, match="live view broke"):
+        executor.launch(resolve_request(request), request, broken_view)
+
+    def left() -> list[str]:
+        return (
+            list(engine.containers_with_label(f"{RUN_LABEL}={run_id}"))
+            + [t for t in engine.image_tags(RUN_REPO) if run_id in t]
+            + [v for v in leftover_volumes() if v.startswith(run_id)]
+        )
+
+    deadline = time.monotonic() + 120
+    while left() and time.monotonic() < deadline:
+        time.sleep(1.0)
+    assert not left(), f"the cancelled run left {left()}"
